@@ -38,8 +38,9 @@ PROCESSED_KEYWORD = b"$Incasso-Verwerkt"
 SEEN = b"\\Seen"
 DELETED = b"\\Deleted"
 
-# Dovecot rejects command lines longer than 64 KiB (imap_max_line_length), so UID sets
-# are sent as ranges ("1:250,300") rather than one number per message.
+# imapclient 4.1 sends a UID list as "1,2,3,…" and Dovecot rejects command lines over
+# 64 KiB (imap_max_line_length), so at most this many UIDs go into one FETCH for sizes.
+SIZE_FETCH_CHUNK = 1000
 DEFAULT_MAX_BATCH_BYTES = 50 * 1024 * 1024
 # RFC 2177 lets a server end an IDLE after 30 minutes of silence; renewing well before
 # that also finds a silently dead connection, because DONE must be answered in `timeout`.
@@ -184,7 +185,7 @@ class ImapSource:
                 logger.debug("Connection to %s changed during fetch; stopping early", self.mailbox)
                 return
             with self._guard("fetch"):
-                response = client.fetch(_uid_set(batch), ["BODY.PEEK[]"])
+                response = client.fetch(batch, ["BODY.PEEK[]"])
             yield from self._messages_from(batch, response, state.uidvalidity)
 
     def current_uidvalidity(self) -> int:
@@ -215,16 +216,16 @@ class ImapSource:
                 )
                 return
 
-            if self.mark_mode == "flag":
-                client.add_flags([message.uid], [PROCESSED_KEYWORD, SEEN], silent=True)
-                logger.debug("Flagged UID %s in %s as processed", message.uid, self.mailbox)
-                return
-
-            self._ensure_processed_folder(client)
-            self._move(client, message.uid)
-            logger.debug(
-                "Moved UID %s from %s to %s", message.uid, self.mailbox, self.processed_folder
-            )
+            try:
+                self._mark(client, message.uid)
+            except IMAPClientAbortError:
+                raise
+            except IMAPClientError:
+                # Dovecot replies NO [EXPUNGEISSUED] when another session expunged the
+                # message while this one had the folder selected.
+                if self._uid_exists(client, message.uid):
+                    raise
+                logger.debug("UID %s is no longer in %s; nothing to mark", message.uid, self.mailbox)
 
     def close(self) -> None:
         """Log out and close the connection, if one is open."""
@@ -382,10 +383,15 @@ class ImapSource:
     # -- fetch helpers -------------------------------------------------------------
 
     def _fetch_sizes(self, client: IMAPClient, uids: Sequence[int]) -> dict[int, int]:
+        sizes: dict[int, int] = {}
         if len(uids) <= 1:
-            return {}
-        response = client.fetch(_uid_set(uids), ["RFC822.SIZE"])
-        return {uid: int(data.get(b"RFC822.SIZE", 0)) for uid, data in response.items()}
+            return sizes
+        for start in range(0, len(uids), SIZE_FETCH_CHUNK):
+            chunk = list(uids[start:start + SIZE_FETCH_CHUNK])
+            response = client.fetch(chunk, ["RFC822.SIZE"])
+            for uid, data in response.items():
+                sizes[uid] = int(data.get(b"RFC822.SIZE", 0))
+        return sizes
 
     def _messages_from(
         self, batch: Sequence[int], response: dict, uidvalidity: int
@@ -404,6 +410,20 @@ class ImapSource:
             )
 
     # -- mark helpers --------------------------------------------------------------
+
+    def _mark(self, client: IMAPClient, uid: int) -> None:
+        if self.mark_mode == "flag":
+            client.add_flags([uid], [PROCESSED_KEYWORD, SEEN], silent=True)
+            logger.debug("Flagged UID %s in %s as processed", uid, self.mailbox)
+            return
+
+        self._ensure_processed_folder(client)
+        self._move(client, uid)
+        logger.debug("Moved UID %s from %s to %s", uid, self.mailbox, self.processed_folder)
+
+    def _uid_exists(self, client: IMAPClient, uid: int) -> bool:
+        client.noop()
+        return uid in client.search(["UID", str(uid)])
 
     def _ensure_processed_folder(self, client: IMAPClient) -> None:
         if self._processed_folder_ready:
