@@ -192,15 +192,18 @@ def test_attached_pdfs_match_ground_truth(mails: list[ExampleMail]) -> None:
             assert attachment.content.startswith(b"%PDF-")
 
 
-def test_partial_payment_on_pdf(mails: list[ExampleMail]) -> None:
+@pytest.mark.parametrize("layout", [*LAYOUTS, "plain"])
+def test_partial_payment_on_pdf(mails: list[ExampleMail], layout: str) -> None:
     mail = next(m for m in mails if m.kind == "partial_payment")
     invoice = mail.invoices[0]
     assert invoice.outstanding < invoice.total
-    flat = " ".join(pdf_text(mail.attachments[0].content).split())
+    pdf = render_invoice_pdf(mail.client, mail.debtor, invoice, layout=layout)
+    flat = " ".join(pdf_text(pdf).split())
     assert "Reeds betaald" in flat
     assert "Openstaand bedrag" in flat
     assert dutch_amount(invoice.outstanding) in flat
     assert dutch_amount(invoice.total - invoice.outstanding) in flat
+    assert "het openstaande bedrag vóór" in flat
 
 
 def test_terms_and_reminder_are_not_invoices(mails: list[ExampleMail]) -> None:

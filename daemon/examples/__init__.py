@@ -1,7 +1,7 @@
 """Example client mails with generated invoice PDFs and known expected outcomes.
 
 `seed_maildir` fills a local Maildir so that a first run of the daemon has claims to
-open dossiers for; the test suite uses `build_example_mails` and `build_backlog_mails`
+open dossiers for. The test suite uses `build_example_mails` and `build_backlog_mails`
 as inputs with ground truth. Every name, number and address is invented.
 """
 

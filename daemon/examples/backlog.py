@@ -10,14 +10,14 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
+from email.headerregistry import Address
 
 from daemon.examples.invoices import make_invoice
 from daemon.examples.mails import AMSTERDAM, maildir_filename
 from daemon.examples.mime import build_mime
-from daemon.examples.models import ExampleAttachment, ExampleMail
+from daemon.examples.models import ExampleAttachment, ExampleMail, Expectation
 from daemon.examples.parties import CLIENTS, make_business_debtor
 from daemon.examples.render import PLAIN_LAYOUT, render_invoice_pdf, render_text
-from email.headerregistry import Address
 
 # Mails `index` with `index % MISSING_ATTACHMENT_EVERY == MISSING_ATTACHMENT_EVERY - 1`
 # have no attachment.
@@ -52,7 +52,8 @@ def build_backlog_mail(index: int, *, seed: int, today: date) -> ExampleMail:
         subject = f"Incasso-opdracht {debtor.name}"
         body = render_text("mail_missing_attachment.txt.j2", client=client, debtor=debtor)
         attachments: tuple[ExampleAttachment, ...] = ()
-        expect, reason, kind = "review", "no_invoice_found", "backlog_missing_attachment"
+        expect: Expectation = "review"
+        reason, kind = "no_invoice_found", "backlog_missing_attachment"
     else:
         subject = f"Factuur {invoice.number} {debtor.name} – graag uit handen geven"
         body = render_text(
@@ -74,7 +75,8 @@ def build_backlog_mail(index: int, *, seed: int, today: date) -> ExampleMail:
                 content=render_invoice_pdf(client, debtor, invoice, layout=PLAIN_LAYOUT),
             ),
         )
-        expect, reason, kind = "dossier", "", "backlog_invoice"
+        expect = "dossier"
+        reason, kind = "", "backlog_invoice"
 
     raw = build_mime(
         sender=sender,
@@ -92,7 +94,7 @@ def build_backlog_mail(index: int, *, seed: int, today: date) -> ExampleMail:
         client=client,
         debtor=debtor,
         invoices=(invoice,) if attachments else (),
-        expect=expect,  # type: ignore[arg-type]
+        expect=expect,
         expect_reason=reason,
         kind=kind,
         attachments=attachments,

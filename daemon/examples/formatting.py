@@ -14,7 +14,7 @@ NBSP = "\u00a0"
 
 
 def _group_thousands(integer_digits: str) -> str:
-    groups = []
+    groups: list[str] = []
     while len(integer_digits) > 3:
         groups.insert(0, integer_digits[-3:])
         integer_digits = integer_digits[:-3]

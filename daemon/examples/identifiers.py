@@ -84,7 +84,9 @@ def make_vat_id(rng: random.Random) -> str:
 def is_valid_vat_id(vat_id: str) -> bool:
     """Return True if `vat_id` is `NL` + 9 digits passing the elfproef + `B` + 2 digits."""
     match = _BTW_RE.match(vat_id)
-    return bool(match) and passes_elfproef(match.group(1))
+    if match is None:
+        return False
+    return passes_elfproef(match.group(1))
 
 
 def make_postcode(rng: random.Random) -> str:

@@ -1,7 +1,7 @@
 """Invoice amounts for the example mails, computed the way an invoice prints them.
 
-Each line amount is quantity times unit price rounded half up to cents; the VAT is
-computed per rate over the sum of its lines and rounded half up to cents.
+Each line amount is quantity times unit price, rounded half up to cents. The VAT is
+computed per rate over the sum of that rate's lines, and rounded half up to cents.
 """
 
 from __future__ import annotations

@@ -6,8 +6,8 @@ import logging
 import os
 from collections.abc import Iterable
 from datetime import date
-from email.parser import BytesHeaderParser
 from email import policy
+from email.parser import BytesHeaderParser
 from pathlib import Path
 
 from daemon.examples.mails import build_example_mails
@@ -78,7 +78,7 @@ def write_maildir(mails: Iterable[ExampleMail], maildir: Path) -> list[Path]:
 
 
 def seed_maildir(maildir: Path, *, today: date, count: int = 8) -> int:
-    """Write the example mails into `maildir/new/` unless the Maildir holds them already.
+    """Write the example mails into `maildir/new/` unless the Maildir contains them.
 
     A mail counts as present when its file name or its Message-ID is found in new/ or
     cur/, so mails a reader has moved to cur/ or renamed are not written again. Returns

@@ -15,7 +15,13 @@ from zoneinfo import ZoneInfo
 
 from daemon.examples.invoices import make_invoice
 from daemon.examples.mime import AGENCY_ADDRESS, build_mime
-from daemon.examples.models import ExampleAttachment, ExampleInvoice, ExampleMail, ExampleParty
+from daemon.examples.models import (
+    ExampleAttachment,
+    ExampleInvoice,
+    ExampleMail,
+    ExampleParty,
+    Expectation,
+)
 from daemon.examples.parties import (
     CLIENTS,
     CLIENTS_BY_KEY,
@@ -39,7 +45,7 @@ class MailKind:
     """One kind of example mail and what the daemon must do with it."""
 
     name: str
-    expect: str
+    expect: Expectation
     expect_reason: str
     client_key: str  # the client of the first mail of this kind
     description: str
@@ -257,7 +263,7 @@ def build_example_mail(index: int, *, seed: int, today: date) -> ExampleMail:
         client=client,
         debtor=debtor,
         invoices=attached_invoices,
-        expect=kind.expect,  # type: ignore[arg-type]
+        expect=kind.expect,
         expect_reason=kind.expect_reason,
         kind=kind.name,
         attachments=attachments,

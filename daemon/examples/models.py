@@ -6,8 +6,8 @@ exact `Decimal` printed on the generated PDF.
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal
 from typing import Literal
 
@@ -45,8 +45,8 @@ class ExampleInvoice:
     """
 
     number: str
-    date: date
-    due_date: date
+    date: datetime.date  # the field name `date` hides the type inside this class
+    due_date: datetime.date
     payment_term_days: int
     lines: tuple[InvoiceLine, ...]
     subtotal: Decimal

@@ -1,7 +1,7 @@
 """Rendering of the example documents: jinja2 templates to text, HTML and PDF.
 
 PDFs go through WeasyPrint with one shared `FontConfiguration`. Rendered PDFs are kept
-in a bounded in-process cache keyed by their inputs, because the test suite asks for
+in a bounded in-process cache keyed by their inputs, because the test suite requests
 the same invoices many times. WeasyPrint is imported on first use only, since its
 import takes about a second.
 """
@@ -82,7 +82,8 @@ def html_to_pdf(html: str) -> bytes:
     """Convert an HTML document to PDF bytes; equal input gives equal bytes."""
     from weasyprint import HTML
 
-    return HTML(string=html, base_url=str(TEMPLATE_DIR)).write_pdf(font_config=_font_config())
+    document = HTML(string=html, base_url=str(TEMPLATE_DIR))
+    return bytes(document.write_pdf(font_config=_font_config()))
 
 
 def _cached_pdf(key: Hashable, template_name: str, context: dict[str, Any]) -> bytes:
