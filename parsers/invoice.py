@@ -1,0 +1,185 @@
+"""Invoice fields, seller and buyer from a read PDF, with consistency checks on the values.
+
+The checks move confidence up or down: subtotal + VAT = total confirms all three amounts,
+a due date before the invoice date or an invoice date in the future sends the date to
+review, and a due date is computed from a printed payment term when no date is given.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from datetime import date, timedelta
+from decimal import Decimal
+
+from parsers.fields import Candidate, best, find_candidates
+from parsers.layout import Segment, build_blocks, split_segments
+from parsers.model import ACCEPT_CONFIDENCE, Field, InvoiceFields, Party, Problem
+from parsers.parties import find_parties
+from parsers.pdf import Line, PdfDocument
+
+logger = logging.getLogger(__name__)
+
+# Confidence given to amounts that add up (subtotal + VAT = total).
+CONFIRMED = 0.97
+
+
+def extract_invoice_fields(
+    pdf: PdfDocument, document_index: int, *, today: date | None = None
+) -> tuple[InvoiceFields, Party, Party, list[Problem]]:
+    """Read one invoice PDF: its fields, its seller (the client) and its buyer (the debtor).
+
+    `today` is the date against which an invoice date in the future is flagged; without
+    it that check is skipped. Problems list what is missing or unsure, in Dutch.
+    """
+    source = pdf.source or f"attachment[{document_index}]"
+    lines: list[Line] = []
+    page_of: list[int] = []
+    segments: list[Segment] = []
+    for page in pdf.pages:
+        page_lines = page.lines()
+        for index, line in enumerate(page_lines):
+            segments.extend(split_segments(line, page.number, len(lines) + index))
+        lines.extend(page_lines)
+        page_of.extend([page.number] * len(page_lines))
+
+    invoice, problems = fields_from_lines(lines, source=source, document_index=document_index, today=today, page_of=page_of)
+    seller, buyer = find_parties(build_blocks(segments), source)
+    return invoice, seller, buyer, problems
+
+
+def fields_from_lines(
+    lines: list[Line],
+    *,
+    source: str,
+    document_index: int | None,
+    today: date | None,
+    page_of: list[int] | None = None,
+) -> tuple[InvoiceFields, list[Problem]]:
+    """Build InvoiceFields from positioned lines (a PDF's or a mail body's) and check them."""
+    candidates = find_candidates(lines)
+
+    def field(kind: str) -> Field:
+        chosen = best(candidates.get(kind, []))
+        if chosen is None:
+            return Field()
+        return Field(chosen.value, round(chosen.confidence, 2), _where(source, chosen, page_of), chosen.note)
+
+    invoice = InvoiceFields(
+        number=field("number"),
+        date=field("date"),
+        due_date=field("due_date"),
+        payment_term_days=field("payment_term_days"),
+        subtotal=field("subtotal"),
+        vat=field("vat"),
+        total=field("total"),
+        outstanding=field("outstanding"),
+        document_index=document_index,
+    )
+    invoice = _pick_consistent_amounts(invoice, candidates, source, page_of)
+    invoice = _check_dates(invoice, today)
+    if invoice.total.present:
+        invoice = replace(invoice, currency=Field("EUR", invoice.total.confidence, invoice.total.source))
+    return invoice, _problems(invoice, source)
+
+
+def _where(source: str, candidate: Candidate, page_of: list[int] | None) -> str:
+    words = candidate.words
+    if not words:
+        return source
+    page = page_of[candidate.line_index] if page_of and candidate.line_index < len(page_of) else None
+    page_part = f"#page={page};" if page is not None else "#"
+    x0 = min(word.x0 for word in words)
+    top = min(word.top for word in words)
+    x1 = max(word.x1 for word in words)
+    bottom = max(word.bottom for word in words)
+    if source.startswith("body"):
+        return f"{source}#line={candidate.line_index + 1}"
+    return f"{source}{page_part}x0={x0:.1f},top={top:.1f},x1={x1:.1f},bottom={bottom:.1f}"
+
+
+def _pick_consistent_amounts(
+    invoice: InvoiceFields, candidates: dict[str, list[Candidate]], source: str, page_of: list[int] | None
+) -> InvoiceFields:
+    """Prefer the subtotal, VAT and total that add up; lower the total when none do."""
+    totals = candidates.get("total", []) or candidates.get("outstanding", [])
+    subtotals = candidates.get("subtotal", [])
+    vats = candidates.get("vat", [])
+
+    for total in sorted(totals, key=lambda item: -item.confidence):
+        for subtotal in sorted(subtotals, key=lambda item: -item.confidence):
+            for vat in sorted(vats, key=lambda item: -item.confidence):
+                if isinstance(total.value, Decimal) and subtotal.value + vat.value == total.value and total.value != 0:
+                    note = "subtotaal + btw = totaal"
+                    return replace(
+                        invoice,
+                        total=_confirmed(total, source, page_of, note),
+                        subtotal=_confirmed(subtotal, source, page_of, note),
+                        vat=_confirmed(vat, source, page_of, note),
+                    )
+
+    if not invoice.total.present and invoice.outstanding.present:
+        invoice = replace(
+            invoice,
+            total=replace(invoice.outstanding, note="openstaand bedrag; geen totaal gevonden"),
+        )
+    if invoice.total.present and invoice.subtotal.present and invoice.vat.present:
+        return replace(
+            invoice,
+            total=replace(invoice.total, confidence=min(invoice.total.confidence, 0.6), note="subtotaal + btw is niet gelijk aan het totaal"),
+        )
+    return invoice
+
+
+def _confirmed(candidate: Candidate, source: str, page_of: list[int] | None, note: str) -> Field:
+    # OCR words stay below the acceptance threshold even when the amounts add up.
+    word_confidence = min((word.confidence for word in candidate.words), default=1.0)
+    confidence = CONFIRMED if word_confidence >= 1.0 else candidate.confidence
+    return Field(candidate.value, confidence, _where(source, candidate, page_of), note)
+
+
+def _check_dates(invoice: InvoiceFields, today: date | None) -> InvoiceFields:
+    invoice_date = invoice.date
+    due = invoice.due_date
+    if invoice_date.present and today is not None and invoice_date.value > today:
+        invoice_date = replace(invoice_date, confidence=min(invoice_date.confidence, 0.5), note="factuurdatum ligt in de toekomst")
+
+    term = invoice.payment_term_days
+    if not due.present and invoice_date.present and term.present:
+        due = Field(
+            invoice_date.value + timedelta(days=int(term.value)),
+            round(min(invoice_date.confidence, term.confidence), 2),
+            term.source,
+            f"berekend: factuurdatum + {term.value} dagen",
+        )
+    if due.present and invoice_date.present and due.value < invoice_date.value:
+        due = replace(due, confidence=min(due.confidence, 0.5), note="vervaldatum ligt voor de factuurdatum")
+    return replace(invoice, date=invoice_date, due_date=due)
+
+
+_MISSING = {
+    "number": ("invoice_number_missing", "Factuurnummer niet gevonden"),
+    "date": ("invoice_date_missing", "Factuurdatum niet gevonden"),
+    "total": ("invoice_total_missing", "Totaalbedrag niet gevonden"),
+}
+_UNSURE = {
+    "number": ("invoice_number_unsure", "Factuurnummer onzeker"),
+    "date": ("invoice_date_unsure", "Factuurdatum onzeker"),
+    "due_date": ("invoice_due_date_unsure", "Vervaldatum onzeker"),
+    "total": ("invoice_total_unsure", "Totaalbedrag onzeker"),
+}
+
+
+def _problems(invoice: InvoiceFields, source: str) -> list[Problem]:
+    problems: list[Problem] = []
+    for name, (code, message) in _MISSING.items():
+        if not getattr(invoice, name).present:
+            problems.append(Problem(code, message, field=f"invoice.{name}", source=source))
+    for name, (code, message) in _UNSURE.items():
+        value: Field = getattr(invoice, name)
+        if value.present and value.confidence < ACCEPT_CONFIDENCE:
+            detail = f" ({value.note})" if value.note else ""
+            problems.append(Problem(code, message + detail, field=f"invoice.{name}", source=value.source or source))
+    if not invoice.due_date.present:
+        problems.append(Problem("invoice_due_date_missing", "Vervaldatum en betalingstermijn niet gevonden", field="invoice.due_date", source=source))
+    return problems

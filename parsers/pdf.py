@@ -1,0 +1,414 @@
+"""PDF step of extraction: words with their boxes, from the text layer or from OCR.
+
+PDFium (through pypdfium2) reads the text layer: it opens AES-256 files with an empty
+user password in memory, repairs many broken cross-reference tables, and returns
+characters with boxes far faster than pdfminer-based pdfplumber. Words are built here
+from the character boxes, so text drawn as several objects ("€", "1.234", ",56") is
+joined by position, not by the order of the content stream.
+
+Coordinates are PDF points with the origin at the top-left corner of the page, as in
+pdfplumber: `top` grows downwards.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import io
+import logging
+import time
+import unicodedata
+from dataclasses import dataclass
+
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
+
+from parsers.model import Problem
+from parsers.ocr import OCR_DPI, ocr_available, ocr_png
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_MAX_PAGES = 10
+DEFAULT_OCR_SECONDS = 60.0
+# A page with fewer visible characters than this is treated as having no text layer.
+MIN_TEXT_CHARS = 20
+# Share of garbage characters above which a text layer counts as unreadable.
+MAX_GARBAGE_SHARE = 0.2
+# Pages larger than this many square points are not rendered for OCR (an A4 page is
+# about 0.5 million); a hostile page size would otherwise allocate gigabytes.
+MAX_OCR_PAGE_AREA = 4_000_000
+
+_SPACE_CHARS = {" ", "\u00a0", "\u202f", "\u2009", "\u2007", "\t", "\r", "\n", "\u200b"}
+
+MESSAGES = {
+    "pdf_unreadable": "De PDF is beschadigd of geen PDF en kon niet gelezen worden",
+    "pdf_encrypted": "De PDF is met een wachtwoord beveiligd; vraag de cliënt een onbeveiligde versie",
+    "pdf_no_text_layer": "De PDF heeft geen tekstlaag (scan); handmatig overnemen",
+    "pdf_no_text_layer_ocr": "De PDF heeft geen tekstlaag (scan); de tekst is met OCR gelezen, controleer de waarden",
+    "pdf_text_layer_unreadable": "De tekst in de PDF is onleesbaar (lettertype zonder tekentabel); handmatig overnemen",
+    "pdf_text_layer_unreadable_ocr": "De tekst in de PDF is onleesbaar (lettertype zonder tekentabel); de tekst is met OCR gelezen, controleer de waarden",
+    "pdf_pages_skipped": "Alleen de eerste {read} van {total} pagina's van de PDF zijn gelezen",
+}
+
+
+@dataclass(frozen=True)
+class Word:
+    """A word on a page with its box in points; `confidence` is below 1 for OCR words."""
+
+    text: str
+    x0: float
+    top: float
+    x1: float
+    bottom: float
+    confidence: float = 1.0
+
+    @property
+    def middle(self) -> float:
+        return (self.top + self.bottom) / 2
+
+
+@dataclass(frozen=True)
+class Line:
+    """Words whose vertical extents overlap, ordered left to right."""
+
+    words: tuple[Word, ...]
+
+    @property
+    def text(self) -> str:
+        return " ".join(word.text for word in self.words)
+
+    @property
+    def top(self) -> float:
+        return min(word.top for word in self.words)
+
+    @property
+    def bottom(self) -> float:
+        return max(word.bottom for word in self.words)
+
+    @property
+    def x0(self) -> float:
+        return self.words[0].x0
+
+    @property
+    def confidence(self) -> float:
+        return min(word.confidence for word in self.words)
+
+
+@dataclass(frozen=True)
+class PdfPage:
+    """One page: its size in points, its words, and whether they came from OCR."""
+
+    number: int  # 1-based
+    width: float
+    height: float
+    words: tuple[Word, ...]
+    from_ocr: bool = False
+
+    def lines(self) -> list[Line]:
+        return group_lines(self.words)
+
+    @property
+    def text(self) -> str:
+        return "\n".join(line.text for line in self.lines())
+
+
+@dataclass(frozen=True)
+class PdfDocument:
+    """The pages read from one PDF, and what went wrong while reading it."""
+
+    pages: tuple[PdfPage, ...]
+    page_count: int = 0
+    problems: tuple[Problem, ...] = ()
+    encrypted: bool = False
+    source: str = ""  # where the PDF came from, e.g. "attachment[0]:Factuur.pdf"
+
+    @property
+    def text(self) -> str:
+        return "\n\n".join(page.text for page in self.pages)
+
+    @property
+    def from_ocr(self) -> bool:
+        return any(page.from_ocr for page in self.pages)
+
+    @property
+    def problem_codes(self) -> tuple[str, ...]:
+        return tuple(problem.code for problem in self.problems)
+
+
+def read_pdf(
+    data: bytes,
+    *,
+    source: str = "",
+    max_pages: int = DEFAULT_MAX_PAGES,
+    ocr: bool = True,
+    ocr_seconds: float = DEFAULT_OCR_SECONDS,
+) -> PdfDocument:
+    """Read the words of the first `max_pages` pages of a PDF; never raises on bad input.
+
+    `data` is not modified: encrypted files are decrypted in memory. Pages without a
+    usable text layer are read with Tesseract when it is installed with Dutch data and
+    `ocr` is True, within `ocr_seconds` for the whole document.
+    """
+    if b"%PDF-" not in data[:1024]:
+        return _failed("pdf_unreadable", source)
+
+    try:
+        document = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as error:
+        if getattr(error, "err_code", None) == pdfium_c.FPDF_ERR_PASSWORD:
+            return _failed("pdf_encrypted", source, encrypted=True)
+        logger.info("PDF could not be opened: %s", error)
+        return _failed("pdf_unreadable", source)
+
+    try:
+        return _read_document(document, data, source, max_pages, ocr, ocr_seconds)
+    finally:
+        document.close()
+
+
+def _read_document(
+    document: pdfium.PdfDocument, data: bytes, source: str, max_pages: int, ocr: bool, ocr_seconds: float
+) -> PdfDocument:
+    problems: list[Problem] = []
+    page_count = len(document)
+    if page_count == 0:
+        return _failed("pdf_unreadable", source)
+    if page_count > max_pages:
+        problems.append(
+            Problem("pdf_pages_skipped", MESSAGES["pdf_pages_skipped"].format(read=max_pages, total=page_count), source=source)
+        )
+
+    pages: list[PdfPage] = []
+    empty_pages: list[int] = []
+    garbage_pages: list[int] = []
+    for index in range(min(page_count, max_pages)):
+        try:
+            page = document[index]
+        except pdfium.PdfiumError:
+            problems.append(Problem("pdf_unreadable", MESSAGES["pdf_unreadable"], source=f"{source}#page={index + 1}"))
+            continue
+        try:
+            words, visible, garbage = _page_words(page)
+            width, height = page.get_size()
+        finally:
+            page.close()
+
+        if visible < MIN_TEXT_CHARS:
+            empty_pages.append(index)
+        elif garbage / visible > MAX_GARBAGE_SHARE:
+            garbage_pages.append(index)
+            words = []
+        pages.append(PdfPage(number=index + 1, width=width, height=height, words=tuple(words)))
+
+    needs_ocr = empty_pages + garbage_pages
+    ocr_done: set[int] = set()
+    if needs_ocr and ocr and ocr_available():
+        ocr_done = _ocr_pages(document, pages, needs_ocr, ocr_seconds)
+
+    text_pages = [page for page in pages if page.words and page.number - 1 not in ocr_done]
+    if empty_pages and not text_pages and not garbage_pages:
+        problems.append(_no_text_problem("pdf_no_text_layer", bool(ocr_done), source))
+    elif garbage_pages:
+        problems.append(_no_text_problem("pdf_text_layer_unreadable", bool(ocr_done), source))
+
+    encrypted = _is_encrypted(data)
+    return PdfDocument(tuple(pages), page_count, tuple(problems), encrypted, source)
+
+
+def _no_text_problem(code: str, ocr_done: bool, source: str) -> Problem:
+    message = MESSAGES[f"{code}_ocr"] if ocr_done else MESSAGES[code]
+    return Problem(code, message, source=source)
+
+
+def _failed(code: str, source: str, *, encrypted: bool = False) -> PdfDocument:
+    return PdfDocument(pages=(), page_count=0, problems=(Problem(code, MESSAGES[code], source=source),), encrypted=encrypted, source=source)
+
+
+def _is_encrypted(data: bytes) -> bool:
+    tail = data[-4096:]
+    return b"/Encrypt" in tail or b"/Encrypt" in data[:4096]
+
+
+def _page_words(page: pdfium.PdfPage) -> tuple[list[Word], int, int]:
+    """Return the words of a page, the number of visible characters and how many are garbage."""
+    textpage = page.get_textpage()
+    try:
+        height = page.get_height()
+        chars = _page_chars(textpage, height)
+    finally:
+        textpage.close()
+
+    visible = [char for char in chars if char.text not in _SPACE_CHARS]
+    garbage = sum(1 for char in visible if char.garbage)
+    return _build_words(chars), len(visible), garbage
+
+
+@dataclass(frozen=True)
+class _Char:
+    text: str
+    x0: float
+    top: float
+    x1: float
+    bottom: float
+    size: float
+    garbage: bool
+
+
+def _page_chars(textpage: pdfium.PdfTextPage, page_height: float) -> list[_Char]:
+    handle = textpage.raw
+    count = pdfium_c.FPDFText_CountChars(handle)
+    rect = pdfium_c.FS_RECTF()
+    chars: list[_Char] = []
+    for index in range(max(count, 0)):
+        code = pdfium_c.FPDFText_GetUnicode(handle, index)
+        if pdfium_c.FPDFText_IsGenerated(handle, index):
+            chars.append(_Char(" ", 0, 0, 0, 0, 0, False))
+            continue
+        text = chr(code) if 0 < code < 0x110000 else "\ufffd"
+        if not pdfium_c.FPDFText_GetLooseCharBox(handle, index, ctypes.byref(rect)):
+            continue
+        garbage = _is_garbage(text) or bool(pdfium_c.FPDFText_HasUnicodeMapError(handle, index))
+        chars.append(
+            _Char(
+                text=text,
+                x0=rect.left,
+                top=page_height - rect.top,
+                x1=rect.right,
+                bottom=page_height - rect.bottom,
+                size=pdfium_c.FPDFText_GetFontSize(handle, index),
+                garbage=garbage,
+            )
+        )
+    return chars
+
+
+def _is_garbage(text: str) -> bool:
+    if text == "\ufffd":
+        return True
+    category = unicodedata.category(text)
+    return category in ("Cc", "Co", "Cn", "Cs")
+
+
+def _build_words(chars: list[_Char]) -> list[Word]:
+    """Join characters into words by position: a space, a gap or a change of line ends a word."""
+    words: list[Word] = []
+    current: list[_Char] = []
+
+    def flush() -> None:
+        if current:
+            words.append(
+                Word(
+                    text=unicodedata.normalize("NFC", "".join(char.text for char in current)),
+                    x0=min(char.x0 for char in current),
+                    top=min(char.top for char in current),
+                    x1=max(char.x1 for char in current),
+                    bottom=max(char.bottom for char in current),
+                )
+            )
+            current.clear()
+
+    for char in chars:
+        if char.text in _SPACE_CHARS:
+            flush()
+            continue
+        if current and not _continues_word(current[-1], char):
+            flush()
+        current.append(char)
+    flush()
+    return _merge_adjacent(words)
+
+
+def _continues_word(previous: _Char, char: _Char) -> bool:
+    size = max(previous.size, char.size, 1.0)
+    same_line = abs((previous.top + previous.bottom) / 2 - (char.top + char.bottom) / 2) < size * 0.5
+    gap = char.x0 - previous.x1
+    # Ligature parts ("fl") share one box, so a gap of minus a whole character is normal.
+    overlap_allowed = max(size * 0.5, previous.x1 - previous.x0 + 0.5)
+    return same_line and -overlap_allowed < gap < size * 0.2
+
+
+def _merge_adjacent(words: list[Word]) -> list[Word]:
+    """Join words drawn as separate text objects that touch on the same line ("1.234" + ",56")."""
+    merged: list[Word] = []
+    for line in group_lines(words):
+        merged.extend(_merge_line(line.words))
+    return merged
+
+
+def _merge_line(words: tuple[Word, ...]) -> list[Word]:
+    merged: list[Word] = []
+    for word in words:
+        if merged:
+            last = merged[-1]
+            height = max(last.bottom - last.top, 1.0)
+            # Overlapping boxes happen where PDFium inserts a space inside a kerned word ("Af leveradres").
+            touching = -height * 0.5 <= word.x0 - last.x1 < height * 0.12
+            if touching and abs(last.middle - word.middle) < height * 0.3:
+                merged[-1] = Word(last.text + word.text, last.x0, min(last.top, word.top), word.x1, max(last.bottom, word.bottom), min(last.confidence, word.confidence))
+                continue
+        merged.append(word)
+    return merged
+
+
+def group_lines(words: tuple[Word, ...] | list[Word]) -> list[Line]:
+    """Group words into lines by vertical overlap, top to bottom, each left to right."""
+    rows: list[list[Word]] = []
+    for word in sorted(words, key=lambda item: (item.middle, item.x0)):
+        if rows:
+            row = rows[-1]
+            top = min(item.top for item in row)
+            bottom = max(item.bottom for item in row)
+            height = max(bottom - top, 1.0)
+            if top - height * 0.1 <= word.middle <= bottom + height * 0.1 and abs(word.middle - _row_middle(row)) < height * 0.45:
+                row.append(word)
+                continue
+        rows.append([word])
+    return [Line(tuple(sorted(row, key=lambda item: item.x0))) for row in rows]
+
+
+def _row_middle(row: list[Word]) -> float:
+    return sum(word.middle for word in row) / len(row)
+
+
+def _ocr_pages(document: pdfium.PdfDocument, pages: list[PdfPage], indexes: list[int], budget_seconds: float) -> set[int]:
+    """Replace the words of the given pages by OCR words; return the pages that were read."""
+    deadline = time.monotonic() + budget_seconds
+    scale = OCR_DPI / 72
+    done: set[int] = set()
+    for index in indexes:
+        remaining = deadline - time.monotonic()
+        if remaining <= 1:
+            logger.warning("OCR time budget used up; %s page(s) left unread", len(indexes) - len(done))
+            break
+        position = next((i for i, page in enumerate(pages) if page.number == index + 1), None)
+        if position is None:
+            continue
+        width, height = pages[position].width, pages[position].height
+        if width * height > MAX_OCR_PAGE_AREA:
+            logger.warning("page %s too large to render for OCR", index + 1)
+            continue
+        png = _render_png(document, index, scale)
+        if png is None:
+            continue
+        found = ocr_png(png, scale=scale, timeout_seconds=remaining)
+        if found is None:
+            continue
+        words = tuple(Word(w.text, w.x0, w.top, w.x1, w.bottom, w.confidence) for w in found)
+        pages[position] = PdfPage(number=index + 1, width=width, height=height, words=words, from_ocr=True)
+        done.add(index)
+    return done
+
+
+def _render_png(document: pdfium.PdfDocument, index: int, scale: float) -> bytes | None:
+    try:
+        page = document[index]
+        try:
+            bitmap = page.render(scale=scale, grayscale=True)
+            image = bitmap.to_pil()
+        finally:
+            page.close()
+    except (pdfium.PdfiumError, OSError, ValueError, MemoryError) as error:
+        logger.warning("page %s could not be rendered for OCR: %s", index + 1, error)
+        return None
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
