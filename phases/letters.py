@@ -139,6 +139,7 @@ def ingebrekestelling_context(
             "legal_basis": "artikel 6:119a Burgerlijk Wetboek",
             "through": today,
             "total": interest_total,
+            "compounded": any(item["interest_capitalised"] > 0 for item in claims),
         },
         "bik": {
             "base": principal_total,

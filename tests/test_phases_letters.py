@@ -60,6 +60,26 @@ def test_context_amounts(rates: RateTable) -> None:
     assert context["payment"]["amount"] == Decimal("3605.33")
     assert context["payment"]["reference"] == "2025-000042"
     assert context["payment"]["iban"] == "NL91ABNA0417164300"
+    assert context["interest"]["compounded"] is False
+
+
+def test_context_compounds_after_full_year(rates: RateTable) -> None:
+    # Due 2024-01-31: interest from 2024-02-01; the first year ends 2025-01-31.
+    #   2024-02-01..06-30: 151 days at 12,50 %: 1000 x 12,50 x 151 / 36500 = 51,7123.. -> 51,71
+    #   2024-07-01..12-31: 184 days at 12,25 %: 1000 x 12,25 x 184 / 36500 = 61,7534.. -> 61,75
+    #   2025-01-01..01-31:  31 days at 11,15 %: 1000 x 11,15 x 31 / 36500 = 9,4698.. -> 9,47
+    #   year total 122,93 -> base 1.122,93 from 2025-02-01
+    #   2025-02-01..03-03:  31 days at 11,15 %: 1122,93 x 11,15 x 31 / 36500 = 10,6342.. -> 10,63
+    claim = Claim("2024-001", date(2024, 1, 1), date(2024, 1, 31), Decimal("1000.00"))
+    context = build((claim,), rates)
+    item = context["claims"][0]
+    assert [p["amount"] for p in item["interest_periods"]] == [
+        Decimal("51.71"), Decimal("61.75"), Decimal("9.47"), Decimal("10.63")
+    ]
+    assert item["interest_periods"][-1]["base"] == Decimal("1122.93")
+    assert item["interest_capitalised"] == Decimal("122.93")
+    assert item["interest_total"] == Decimal("133.56")
+    assert context["interest"]["compounded"] is True
 
 
 def test_context_dates(rates: RateTable) -> None:
