@@ -26,6 +26,7 @@ from daemon.examples import (
     write_maildir,
 )
 from daemon.examples import render
+from daemon.examples.mails import example_message_id
 from daemon.examples.identifiers import (
     is_valid_iban,
     is_valid_postcode,
@@ -172,6 +173,20 @@ def test_invoice_pdf_contains_fields(mails: list[ExampleMail], layout: str) -> N
         assert f"€ {total}" in flat or f"€{total}" in flat or total in flat
     else:
         assert f"€ {total}" in flat
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_invoice_pdf_embeds_dejavu(mails: list[ExampleMail], layout: str) -> None:
+    mail = mails[0]
+    pdf = render_invoice_pdf(mail.client, mail.debtor, mail.invoices[0], layout=layout)
+    with pdfplumber.open(io.BytesIO(pdf)) as document:
+        page = document.pages[0]
+        fonts = {char["fontname"].split("+")[-1].replace("-", "") for char in page.chars}
+        euro_signs = [char for char in page.chars if char["text"] == "€"]
+    assert all(font.startswith("DejaVuSans") for font in fonts), fonts
+    assert "DejaVuSans" in fonts
+    assert len(euro_signs) >= 3
+    assert document.pages[0].width == pytest.approx(595.28, abs=0.5)
 
 
 def test_invoice_pdf_unknown_layout(mails: list[ExampleMail]) -> None:
@@ -330,6 +345,20 @@ def test_message_ids_and_filenames_unique(mails: list[ExampleMail]) -> None:
         assert ":" not in mail.filename
 
 
+def test_example_message_id_matches_build(mails: list[ExampleMail]) -> None:
+    for index, mail in enumerate(mails):
+        assert example_message_id(index, seed=2026) == mail.message_id
+
+
+def test_raw_crlf_line_endings(mails: list[ExampleMail]) -> None:
+    crlf = mails[0].raw_crlf
+    assert b"\r\n" in crlf
+    assert b"\n" not in crlf.replace(b"\r\n", b"")
+    assert parse(mails[0])["Message-ID"] == BytesParser(policy=policy.default).parsebytes(
+        crlf
+    )["Message-ID"]
+
+
 def test_build_is_deterministic(mails: list[ExampleMail]) -> None:
     render.clear_pdf_cache()
     again = build_example_mails(16, seed=2026, today=TODAY)
@@ -392,6 +421,12 @@ def test_seed_maildir_checks_message_ids(tmp_path: Path) -> None:
         os.rename(path, maildir / "cur" / f"renamed-{index}:2,S")
     assert seed_maildir(maildir, today=TODAY, count=3) == 0
     assert seed_maildir(maildir, today=TODAY, count=5) == 2
+
+
+def test_seed_maildir_on_a_later_day(tmp_path: Path) -> None:
+    maildir = tmp_path / "Maildir"
+    assert seed_maildir(maildir, today=TODAY, count=4) == 4
+    assert seed_maildir(maildir, today=TODAY + timedelta(days=9), count=4) == 0
 
 
 # --- backlog -----------------------------------------------------------------------

@@ -10,12 +10,15 @@ from email import policy
 from email.parser import BytesHeaderParser
 from pathlib import Path
 
-from daemon.examples.mails import build_example_mails
+from daemon.examples.mails import build_example_mail, example_message_id
 from daemon.examples.models import ExampleMail
 
 log = logging.getLogger(__name__)
 
 MAILDIR_SUBFOLDERS = ("tmp", "new", "cur")
+
+# Seed of the mails `seed_maildir` writes, the default of `build_example_mails`.
+EXAMPLE_SEED = 2026
 
 
 def ensure_maildir(maildir: Path) -> None:
@@ -81,15 +84,15 @@ def seed_maildir(maildir: Path, *, today: date, count: int = 8) -> int:
     """Write the example mails into `maildir/new/` unless the Maildir contains them.
 
     A mail counts as present when its file name or its Message-ID is found in new/ or
-    cur/, so mails a reader has moved to cur/ or renamed are not written again. Returns
-    the number of mails written.
+    cur/, so mails a reader has moved to cur/ or renamed are not written again. Only
+    missing mails are rendered. Returns the number of mails written.
     """
     ensure_maildir(maildir)
     present_ids = _stored_message_ids(maildir)
     mails = [
-        mail
-        for mail in build_example_mails(count, today=today)
-        if mail.message_id not in present_ids
+        build_example_mail(index, seed=EXAMPLE_SEED, today=today)
+        for index in range(count)
+        if example_message_id(index, seed=EXAMPLE_SEED) not in present_ids
     ]
     written = write_maildir(mails, maildir)
     log.info("seeded %s example mails into the Maildir (%s already present)",

@@ -149,10 +149,28 @@ def _invoice_attachment(
     )
 
 
+def _mail_random(seed: int, index: int) -> random.Random:
+    return random.Random(f"example:{seed}:{index}")
+
+
+def _message_id(profile: ClientProfile, seed: int, index: int) -> str:
+    return f"<example-{index + 1:04d}.{seed}@{profile.domain}>"
+
+
+def example_message_id(index: int, *, seed: int) -> str:
+    """Return the Message-ID of example mail `index` without rendering the mail.
+
+    The Message-ID does not depend on `today`, so mails seeded on another day are
+    recognised too.
+    """
+    kind = KINDS[index % len(KINDS)]
+    return _message_id(_pick_client(_mail_random(seed, index), kind, index), seed, index)
+
+
 def build_example_mail(index: int, *, seed: int, today: date) -> ExampleMail:
     """Build example mail number `index` (0-based) of the series for `seed` and `today`."""
     kind = KINDS[index % len(KINDS)]
-    rng = random.Random(f"example:{seed}:{index}")
+    rng = _mail_random(seed, index)
     profile = _pick_client(rng, kind, index)
     layout = _pick_layout(rng, kind, profile, index)
     debtor = _pick_debtor(rng, kind)
@@ -172,7 +190,7 @@ def build_example_mail(index: int, *, seed: int, today: date) -> ExampleMail:
     )
 
     moment = mail_moment(today, index)
-    message_id = f"<example-{index + 1:04d}.{seed}@{profile.domain}>"
+    message_id = _message_id(profile, seed, index)
     boundary_prefix = f"=_example_{seed}_{index + 1:04d}"
     attachments: tuple[ExampleAttachment, ...] = ()
     extra_headers: list[tuple[str, str]] = []
@@ -277,4 +295,11 @@ def build_example_mails(count: int = 8, *, seed: int = 2026, today: date) -> lis
     return [build_example_mail(index, seed=seed, today=today) for index in range(count)]
 
 
-__all__ = ["AGENCY_ADDRESS", "KINDS", "MailKind", "build_example_mail", "build_example_mails"]
+__all__ = [
+    "AGENCY_ADDRESS",
+    "KINDS",
+    "MailKind",
+    "build_example_mail",
+    "build_example_mails",
+    "example_message_id",
+]

@@ -90,6 +90,11 @@ class ExampleMail:
     attachments: tuple[ExampleAttachment, ...] = ()
 
     @property
+    def raw_crlf(self) -> bytes:
+        """The message with CRLF line endings, as SMTP and IMAP APPEND carry it."""
+        return self.raw.replace(b"\n", b"\r\n")
+
+    @property
     def attachment_filenames(self) -> tuple[str, ...]:
         """File names of the attachments, in MIME order."""
         return tuple(attachment.filename for attachment in self.attachments)
