@@ -109,6 +109,6 @@ class LetterRenderer:
         """
         html = self.render_html(template_name, context)
         base_url = (self.templates_dir / template_name).parent.as_uri() + "/"
-        pdf = HTML(string=html, base_url=base_url).write_pdf(font_config=self.font_config)
+        pdf: bytes = HTML(string=html, base_url=base_url).write_pdf(font_config=self.font_config)
         logger.debug("rendered %s: %d bytes", template_name, len(pdf))
         return pdf

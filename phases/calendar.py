@@ -61,6 +61,7 @@ class AtwCalendar:
         self.gelijkgestelde_dagen = gelijkgestelde_dagen
         self.known_through = known_through
         self._years: dict[int, dict[date, str]] = {}
+        self._warned_beyond_known = False
 
     @classmethod
     def load(cls, path: Path = DEFAULT_ATW_FILE) -> AtwCalendar:
@@ -138,7 +139,8 @@ class AtwCalendar:
             while self._working_days_between(sent_on, end) < ART2_MIN_WORKING_DAYS:
                 end = self.next_working_day(end + ONE_DAY)
 
-        if not self.covers(end):
+        if not self.covers(end) and not self._warned_beyond_known:
+            self._warned_beyond_known = True
             logger.warning(
                 "term end %s lies after the last known gelijkgestelde dagen (%s)",
                 end.isoformat(),

@@ -74,6 +74,7 @@ class RateTable:
             kind: [item.start_date for item in kind_entries]
             for kind, kind_entries in self._entries.items()
         }
+        self._warned_half_years: set[date] = set()
 
     @classmethod
     def load(cls, path: Path = DEFAULT_RATES_FILE) -> RateTable:
@@ -124,11 +125,13 @@ class RateTable:
             return None
 
         latest = self._entries["commercial"][-1].start_date
-        logger.warning(
-            "interest rate table has no commercial rate for the half year of %s (latest %s)",
-            day.isoformat(),
-            latest.isoformat(),
-        )
+        if half_year_start(day) not in self._warned_half_years:
+            self._warned_half_years.add(half_year_start(day))
+            logger.warning(
+                "interest rate table has no commercial rate for the half year of %s (latest %s)",
+                day.isoformat(),
+                latest.isoformat(),
+            )
         return (
             f"De rentetabel heeft geen handelsrente voor het halfjaar vanaf "
             f"{half_year_start(day).strftime('%d-%m-%Y')}; het laatste tarief geldt vanaf "
@@ -148,7 +151,7 @@ def _parse_row(row: dict[str, str], path: Path, line: int) -> RateEntry:
         if rate < 0:
             raise ValueError(f"rate_percent must not be negative, got {rate}")
         return RateEntry(
-            kind=kind,  # type: ignore[arg-type]  # checked against INTEREST_KINDS above
+            kind=kind,
             start_date=date.fromisoformat(row["start_date"].strip()),
             rate_percent=rate,
             confidence=confidence,

@@ -86,3 +86,13 @@ def test_load_rejects_duplicate_dates(tmp_path: Path) -> None:
     )
     with pytest.raises(LegalConfigError, match="duplicate"):
         RateTable.load(path)
+
+
+def test_stale_table_logged_once(caplog: pytest.LogCaptureFixture) -> None:
+    table = RateTable.load()
+    latest = table.entries("commercial")[-1].start_date
+    later = date(latest.year + 1, latest.month, 1)
+    with caplog.at_level("WARNING", logger="phases.rates"):
+        assert table.coverage_warning(later) is not None
+        assert table.coverage_warning(later) is not None
+    assert len(caplog.records) == 1
