@@ -34,7 +34,7 @@ logger = logging.getLogger(__name__)
 _I = re.IGNORECASE
 _TERMS_NAME = re.compile(r"voorwaarden|terms|conditions|\bav\b|leveringsvoorwaarden", _I)
 _REMINDER_WORDS = re.compile(r"\b(herinnering|betalingsherinnering|aanmaning|sommatie|ingebrekestelling|reminder)\b", _I)
-_INVOICE_WORDS = re.compile(r"\b(factuur|invoice|nota|rekening)\b", _I)
+_INVOICE_WORDS = re.compile(r"\b(factuur|invoice|nota|rekening)\w*", _I)
 _INVOICE_NAME = re.compile(r"factuur|invoice|nota|scan|rekening", _I)
 
 MESSAGES = {

@@ -200,6 +200,10 @@ def _amount_value(kind: str, strength: float, line_index: int, words: tuple[Word
             continue
         if "%" in token:
             continue
+        if previous_text != "€" and not re.search(r"[.,]|€|eur", joined, _I):
+            # A bare integer is a quantity or a percentage column, not money.
+            previous_text = token.lower()
+            continue
         confidence = min([strength] + [item.confidence for item in used])
         return Candidate(kind, value, confidence, line_index, tuple(used))
     return None

@@ -78,6 +78,8 @@ def fields_from_lines(
     )
     invoice = _pick_consistent_amounts(invoice, candidates, source, page_of)
     invoice = _check_dates(invoice, today)
+    if invoice.total.present and not invoice.outstanding.present:
+        invoice = replace(invoice, outstanding=replace(invoice.total, note="geen betaling vermeld; gelijk aan het totaal"))
     if invoice.total.present:
         invoice = replace(invoice, currency=Field("EUR", invoice.total.confidence, invoice.total.source))
     return invoice, _problems(invoice, source)
@@ -116,6 +118,22 @@ def _pick_consistent_amounts(
                         total=_confirmed(total, source, page_of, note),
                         subtotal=_confirmed(subtotal, source, page_of, note),
                         vat=_confirmed(vat, source, page_of, note),
+                    )
+
+    rate_lines = {item.line_index: item for item in vats}
+    if len(rate_lines) > 1:
+        vat_sum = sum((item.value for item in rate_lines.values()), Decimal("0"))
+        for total in totals:
+            for subtotal in subtotals:
+                if subtotal.value + vat_sum == total.value and total.value != 0:
+                    note = "subtotaal + btw (som van de btw-regels) = totaal"
+                    first = min(rate_lines.values(), key=lambda item: item.line_index)
+                    vat_field = replace(_confirmed(first, source, page_of, note), value=vat_sum)
+                    return replace(
+                        invoice,
+                        total=_confirmed(total, source, page_of, note),
+                        subtotal=_confirmed(subtotal, source, page_of, note),
+                        vat=vat_field,
                     )
 
     if not invoice.total.present and invoice.outstanding.present:
