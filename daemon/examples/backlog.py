@@ -73,6 +73,7 @@ def build_backlog_mail(index: int, *, seed: int, today: date) -> ExampleMail:
                 filename=f"Factuur {invoice.number}.pdf",
                 role="invoice",
                 content=render_invoice_pdf(client, debtor, invoice, layout=PLAIN_LAYOUT),
+                layout=PLAIN_LAYOUT,
             ),
         )
         expect = "dossier"

@@ -146,6 +146,7 @@ def _invoice_attachment(
         filename=_INVOICE_FILENAMES[profile.key].format(number=invoice.number),
         role="invoice",
         content=render_invoice_pdf(profile.party, debtor, invoice, layout=layout),
+        layout=layout,
     )
 
 

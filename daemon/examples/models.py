@@ -67,6 +67,7 @@ class ExampleAttachment:
     filename: str
     role: Literal["invoice", "terms", "reminder"]
     content: bytes
+    layout: str = ""  # the invoice layout, empty for other documents
 
 
 @dataclass(frozen=True)
