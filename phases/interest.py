@@ -12,9 +12,10 @@ Rules applied, with their basis:
 - Periods are split at every rate change in the table (art. 6:120 BW: a running interest
   moves to the new rate on the day it takes effect).
 - Compounding (art. 6:119 lid 2, 6:119a lid 3 BW): after each full year, counted from
-  `start`, the interest of that year is added to the base. The law says "after each
-  year" without naming the anchor; the anniversary of `start` is the usual practice.
-  A year that starts on 29 February ends on 28 February of the next year.
+  `start`, the interest of that year is added to the base. The law reads "telkens na
+  afloop van een jaar" and names no anchor date, so the anniversary of `start` is used,
+  as common calculators do. A year that starts on 29 February ends on 28 February of
+  the next year.
 - Each period's amount is rounded to cents (ROUND_HALF_UP) and the total is the sum of
   the rounded periods, so the periods printed in a letter add up to its total.
 """
