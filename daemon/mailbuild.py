@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 from email.message import EmailMessage
+from email.policy import SMTP
 from email.utils import format_datetime, formataddr
 
 from dossiers.intake_rules import LOOP_HEADER
@@ -47,4 +48,5 @@ def build_mail(
     for filename, mime_type, data in attachments:
         maintype, subtype = mime_type.split("/", 1)
         message.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
-    return message.as_bytes()
+    # CRLF line ends as SMTP requires (RFC 5321 section 2.3.8); many servers reject bare LF.
+    return message.as_bytes(policy=SMTP)

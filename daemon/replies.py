@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal
 
 from jinja2 import Environment
 from sqlalchemy.orm import Session
@@ -13,6 +12,7 @@ from daemon.settings import AgencySettings
 from dossiers.intake import IntakeResult
 from dossiers.models import Dossier, InboundMessage
 from dossiers.outbox import QueuedMail, enqueue
+from dossiers.queries import claim_total
 from parsers.model import ParsedMail
 
 REPLY_TEMPLATE = "mail/reply_dossier.txt.j2"
@@ -84,7 +84,7 @@ def render_reply_body(
     debtor = dossier.debtor
     address = " ".join(part for part in (debtor.street, ",", debtor.postcode, debtor.city) if part).replace(" ,", ",")
     claims = list(dossier.claims)
-    total = sum((claim.principal for claim in claims), Decimal("0.00"))
+    total = claim_total(claims)
     return environment.get_template(REPLY_TEMPLATE).render(
         client_name=dossier.client.name,
         received_on=received_on,

@@ -208,7 +208,7 @@ def _open_dossier(
                 invoice_date=invoice.date.value,
                 due_date=invoice.due_date.value,
                 total=invoice.total.value,
-                principal=amount if isinstance(amount, Decimal) else Decimal("0.00"),
+                principal=amount if isinstance(amount, Decimal) else None,
                 currency=invoice.currency.value or "EUR",
                 document_id=document.id if document else None,
             )

@@ -86,14 +86,15 @@ def decide(mail: ParsedMail, extraction: Extraction, *, today: date) -> IntakeDe
             reasons.append(Reason("no_invoice_found", "Geen factuur gevonden in de bijlagen of de tekst van de mail"))
         return IntakeDecision("review", tuple(_unique(reasons)), open_dossier=False)
 
+    covered = {reason.source for reason in reasons if reason.source}
     debtor = extraction.debtor
-    _require(reasons, debtor.name, "debtor.name", "Naam van de debiteur")
+    _require(reasons, covered, debtor.name, "debtor.name", "debtor_name", "Naam van de debiteur")
     for index, invoice in enumerate(invoices):
         prefix = f"invoices[{index}]."
-        _require(reasons, invoice.number, prefix + "number", "Factuurnummer")
-        _require(reasons, claim_amount_field(invoice), prefix + "outstanding", "Openstaand bedrag")
-        _require(reasons, invoice.date, prefix + "date", "Factuurdatum")
-        _require(reasons, invoice.due_date, prefix + "due_date", "Vervaldatum")
+        _require(reasons, covered, invoice.number, prefix + "number", "invoice_number", "Factuurnummer")
+        _require(reasons, covered, claim_amount_field(invoice), prefix + "outstanding", "invoice_outstanding", "Openstaand bedrag")
+        _require(reasons, covered, invoice.date, prefix + "date", "invoice_date", "Factuurdatum")
+        _require(reasons, covered, invoice.due_date, prefix + "due_date", "invoice_due_date", "Vervaldatum")
         due = due_date_of(invoice)
         if due is not None and due >= today:
             reasons.append(
@@ -144,12 +145,19 @@ def _has_claim(invoice: InvoiceFields) -> bool:
     return invoice.number.present or claim_amount_field(invoice).present
 
 
-def _require(reasons: list[Reason], field: Field[object], name: str, label: str) -> None:
+def _require(
+    reasons: list[Reason], covered: set[str], field: Field[object], name: str, code: str, label: str
+) -> None:
+    """Add a reason when `field` is missing or below the threshold.
+
+    A value whose place in the document already carries a parser problem (`covered`)
+    gets no second reason for the same spot.
+    """
     if not field.present:
-        reasons.append(Reason(f"{name.split('.')[-1]}_missing", f"{label} ontbreekt", name))
-    elif not field.trusted:
+        reasons.append(Reason(f"{code}_missing", f"{label} ontbreekt", name))
+    elif not field.trusted and field.source not in covered:
         note = f" ({field.note})" if field.note else ""
-        reasons.append(Reason(f"{name.split('.')[-1]}_unsure", f"{label} onzeker gelezen{note}", name, field.source))
+        reasons.append(Reason(f"{code}_unsure", f"{label} onzeker gelezen{note}", name, field.source))
 
 
 def _from_problem(problem: Problem) -> Reason:

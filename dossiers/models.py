@@ -214,7 +214,7 @@ class Claim(Base):
     invoice_date: Mapped[date | None] = mapped_column(Date)
     due_date: Mapped[date | None] = mapped_column(Date)
     total: Mapped[Decimal | None] = mapped_column(Money)
-    principal: Mapped[Decimal] = mapped_column(Money)
+    principal: Mapped[Decimal | None] = mapped_column(Money)  # None while the amount is unknown
     currency: Mapped[str] = mapped_column(String(3), default="EUR")
     document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
 

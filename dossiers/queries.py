@@ -28,7 +28,7 @@ def _plain(value: Any) -> Any:
 
 
 def dossier_summary(dossier: Dossier) -> dict[str, Any]:
-    principal = sum((claim.principal for claim in dossier.claims), Decimal("0.00"))
+    principal = claim_total(dossier.claims)
     return {
         "number": dossier.number,
         "status": dossier.status,
@@ -180,4 +180,5 @@ def message_outcomes(session: Session) -> list[dict[str, Any]]:
 
 
 def claim_total(claims: list[Claim]) -> Decimal:
-    return sum((claim.principal for claim in claims), Decimal("0.00"))
+    """Sum of the known outstanding amounts; claims whose amount is unknown count as zero."""
+    return sum((claim.principal for claim in claims if claim.principal is not None), Decimal("0.00"))

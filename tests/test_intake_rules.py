@@ -78,7 +78,7 @@ def test_unsure_amount_is_never_acted_on() -> None:
     decision = decide(make_mail(), replace(extraction, invoices=(invoice,)), today=TODAY)
     assert decision.outcome == "review"
     reason = decision.reasons[0]
-    assert reason.code == "outstanding_unsure"
+    assert reason.code == "invoice_outstanding_unsure"
     assert reason.source == "ocr:page=1"
     assert "Openstaand bedrag" in reason.message
 

@@ -235,7 +235,7 @@ def upgrade() -> None:
     sa.Column('invoice_date', sa.Date(), nullable=True),
     sa.Column('due_date', sa.Date(), nullable=True),
     sa.Column('total', sa.BigInteger(), nullable=True),
-    sa.Column('principal', sa.BigInteger(), nullable=False),
+    sa.Column('principal', sa.BigInteger(), nullable=True),
     sa.Column('currency', sa.String(length=3), nullable=False),
     sa.Column('document_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['document_id'], ['documents.id'], name=op.f('fk_claims_document_id_documents')),
