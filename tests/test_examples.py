@@ -346,6 +346,7 @@ def test_business_debtor_legal_forms(mails: list[ExampleMail]) -> None:
     assert mails[1].debtor.name.endswith("V.O.F.")
     two = next(m for m in mails if m.kind == "two_invoices")
     assert len(two.invoices) == 2
+    assert two.invoices[0].date <= two.invoices[1].date
     assert len([a for a in two.attachments if a.role == "invoice"]) == 2
 
 

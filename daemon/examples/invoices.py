@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 from collections import defaultdict
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -40,6 +41,23 @@ def vat_by_rate(lines: tuple[InvoiceLine, ...]) -> dict[Decimal, tuple[Decimal, 
         rate: (base, to_cents(base * rate / Decimal(100)))
         for rate, base in sorted(bases.items(), reverse=True)
     }
+
+
+def invoice_number(profile: ClientProfile, invoice_date: date, sequence: int) -> str:
+    """Format invoice number `sequence` the way `profile`'s client numbers invoices."""
+    year = invoice_date.year
+    return profile.number_format.format(year=year, yy=f"{year % 100:02d}", seq=sequence)
+
+
+def renumber_by_date(
+    profile: ClientProfile, invoices: tuple[ExampleInvoice, ...], first_sequence: int
+) -> tuple[ExampleInvoice, ...]:
+    """Sort `invoices` by date and number them from `first_sequence` in that order."""
+    ordered = sorted(invoices, key=lambda invoice: invoice.date)
+    return tuple(
+        replace(invoice, number=invoice_number(profile, invoice.date, first_sequence + offset))
+        for offset, invoice in enumerate(ordered)
+    )
 
 
 def make_invoice(
@@ -80,11 +98,8 @@ def make_invoice(
             paid = to_cents(total / 2)
         outstanding = total - paid
 
-    number = profile.number_format.format(
-        year=invoice_date.year, yy=f"{invoice_date.year % 100:02d}", seq=sequence
-    )
     return ExampleInvoice(
-        number=number,
+        number=invoice_number(profile, invoice_date, sequence),
         date=invoice_date,
         due_date=due_date,
         payment_term_days=term,

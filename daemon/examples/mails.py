@@ -13,7 +13,7 @@ from decimal import Decimal
 from email.headerregistry import Address
 from zoneinfo import ZoneInfo
 
-from daemon.examples.invoices import make_invoice
+from daemon.examples.invoices import make_invoice, renumber_by_date
 from daemon.examples.mime import AGENCY_ADDRESS, build_mime
 from daemon.examples.models import (
     ExampleAttachment,
@@ -189,6 +189,7 @@ def build_example_mail(index: int, *, seed: int, today: date) -> ExampleMail:
         )
         for offset in range(invoice_count)
     )
+    invoices = renumber_by_date(profile, invoices, first_sequence=100 + 2 * index)
 
     moment = mail_moment(today, index)
     message_id = _message_id(profile, seed, index)
