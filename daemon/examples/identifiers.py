@@ -13,7 +13,8 @@ import re
 # Banks whose codes appear in example IBANs; the account digits are random.
 BANK_CODES: tuple[str, ...] = ("ABNA", "INGB", "RABO", "TRIO")
 
-# Letters used in Dutch postcodes: F, I, O, Q, U and Y are never issued.
+# Letters drawn for postcodes. F, I, O, Q, U and Y are left out because Dutch
+# postcodes are generally said not to use them (an unverified rule, kept to be safe).
 POSTCODE_LETTERS = "ABCEGHJKLMNPRSTVWXZ"
 FORBIDDEN_POSTCODE_PAIRS = frozenset({"SA", "SD", "SS"})
 
@@ -98,7 +99,11 @@ def make_postcode(rng: random.Random) -> str:
 
 
 def is_valid_postcode(postcode: str) -> bool:
-    """Return True if `postcode` has the form `1234 AB` and an issued letter pair."""
+    """Return True if `postcode` follows the generator's rules: `1234 AB`, no SA/SD/SS.
+
+    It also rejects the letters the generator leaves out, so it is stricter than a
+    parser of real postcodes should be.
+    """
     if not _POSTCODE_RE.match(postcode):
         return False
     letters = postcode[-2:]
