@@ -13,23 +13,15 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import date
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from weasyprint import HTML
 from weasyprint.text.fonts import FontConfiguration
 
-from phases.money import format_euro, format_percent
+from daemon.templating import make_environment
 
 logger = logging.getLogger(__name__)
-
-MONTHS = (
-    "januari", "februari", "maart", "april", "mei", "juni",
-    "juli", "augustus", "september", "oktober", "november", "december",
-)
 
 # Fallback chain behind the house font; every entry has a euro glyph.
 FONT_FALLBACKS = ('"DejaVu Sans"', '"Noto Sans"', '"Liberation Sans"', "sans-serif")
@@ -47,26 +39,6 @@ class HouseFont:
         return self.path.resolve().as_uri()
 
 
-def datum(value: date) -> str:
-    """Format a date as ``04-12-2026``."""
-    return value.strftime("%d-%m-%Y")
-
-
-def datum_lang(value: date) -> str:
-    """Format a date as ``4 december 2026``."""
-    return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
-
-
-def euro(value: Decimal) -> str:
-    """Format an amount as ``€ 1.234,56`` with a no-break space."""
-    return format_euro(value)
-
-
-def procent(value: Decimal) -> str:
-    """Format a percentage as ``12,25 %`` with a no-break space."""
-    return format_percent(value)
-
-
 class LetterRenderer:
     """Render letter templates under `templates_dir` to HTML and to PDF.
 
@@ -79,16 +51,7 @@ class LetterRenderer:
         self.templates_dir = templates_dir.resolve()
         self.house_font = house_font
         self.font_config = FontConfiguration()
-        self.environment = Environment(
-            loader=FileSystemLoader(str(self.templates_dir)),
-            autoescape=select_autoescape(enabled_extensions=("html", "htm", "html.j2", "xml"), default=False),
-            undefined=StrictUndefined,
-            keep_trailing_newline=True,
-        )
-        self.environment.filters["euro"] = euro
-        self.environment.filters["datum"] = datum
-        self.environment.filters["datum_lang"] = datum_lang
-        self.environment.filters["procent"] = procent
+        self.environment = make_environment(self.templates_dir)
         self.environment.globals["font_stack"] = self._font_stack()
         self.environment.globals["house_font"] = house_font
 

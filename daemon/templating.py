@@ -8,7 +8,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from phases.money import format_euro
+from phases.money import format_euro, format_percent
 
 MONTHS = (
     "januari", "februari", "maart", "april", "mei", "juni",
@@ -30,6 +30,11 @@ def format_money(value: Decimal | None) -> str:
     return "" if value is None else format_euro(value)
 
 
+def format_rate(value: Decimal | None) -> str:
+    """Percentage as printed in letters: 12,25 %."""
+    return "" if value is None else format_percent(value)
+
+
 def make_environment(templates_dir: Path) -> Environment:
     """An environment that escapes HTML templates and leaves .txt templates as text."""
     environment = Environment(
@@ -41,4 +46,5 @@ def make_environment(templates_dir: Path) -> Environment:
     environment.filters["euro"] = format_money
     environment.filters["datum"] = format_date
     environment.filters["datum_lang"] = format_long_date
+    environment.filters["procent"] = format_rate
     return environment

@@ -64,6 +64,7 @@ def test_example_mails_over_imap_and_smtp(dovecot: DovecotServer, smtp_sink: Smt
     dovecot.deliver_many(mail.raw for mail in mails)
     env = imap_env(daemon_env, dovecot, smtp_sink)
 
+    assert run_cli(["db", "upgrade"], env).returncode == 0
     result = run_cli(["run", "--once"], env)
     assert result.returncode == 0, result.stderr
 
@@ -93,6 +94,7 @@ def test_failure_cases_over_imap(dovecot: DovecotServer, smtp_sink: SmtpSink, da
     dovecot.deliver_many(raws)
     env = imap_env(daemon_env, dovecot, smtp_sink)
 
+    assert run_cli(["db", "upgrade"], env).returncode == 0
     result = run_cli(["run", "--once"], env)
     assert result.returncode == 0, result.stderr
 
@@ -123,6 +125,7 @@ def test_exactly_once_across_sigkill(dovecot: DovecotServer, smtp_sink: SmtpSink
     dovecot.deliver_many(mail.raw for mail in mails)
     env = {**os.environ, **imap_env(daemon_env, dovecot, smtp_sink), "INCASSO_POLL_SECONDS": "0.2"}
     rng = random.Random(20261204)
+    assert run_cli(["db", "upgrade"], env).returncode == 0
 
     kills = 0
     for _ in range(6):

@@ -33,6 +33,7 @@ def example_mails():  # type: ignore[no-untyped-def]
 def test_example_mails_end_to_end(example_mails, daemon_env: dict[str, str], tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     write_maildir(example_mails, tmp_path / "maildir")
 
+    assert run_cli(["db", "upgrade"], daemon_env).returncode == 0
     result = run_cli(["run", "--once"], daemon_env)
     assert result.returncode == 0, result.stderr
 
@@ -97,6 +98,7 @@ def test_example_mails_end_to_end(example_mails, daemon_env: dict[str, str], tmp
 
 def test_second_run_changes_nothing(example_mails, daemon_env: dict[str, str], tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     write_maildir(example_mails, tmp_path / "maildir")
+    assert run_cli(["db", "upgrade"], daemon_env).returncode == 0
     assert run_cli(["run", "--once"], daemon_env).returncode == 0
     before = snapshot(daemon_env["INCASSO_DATABASE_URL"])
     files_before = sorted(path.name for path in (tmp_path / "outbox").rglob("*") if path.is_file())
@@ -116,6 +118,7 @@ def test_daemon_picks_up_new_mail_and_stops_on_sigterm(example_mails, daemon_env
     if "postgresql" in daemon_env["INCASSO_DATABASE_URL"]:
         pytest.skip("the long-running loop is the same on both stores; once on SQLite is enough")
     env = {**os.environ, **daemon_env}
+    assert run_cli(["db", "upgrade"], daemon_env).returncode == 0
     process = subprocess.Popen(
         [sys.executable, "-m", "daemon.cli", "run"],
         cwd=REPO,

@@ -16,7 +16,9 @@ import pdfplumber
 import pikepdf
 import pytest
 
-from daemon.render import HouseFont, LetterRenderer, datum, datum_lang
+from daemon.render import HouseFont, LetterRenderer
+from daemon.templating import format_date as datum
+from daemon.templating import format_long_date as datum_lang
 from phases.facts import Claim, DossierFacts
 from phases.letters import AgencyInfo, ClientInfo, DebtorInfo, ingebrekestelling_context
 from phases.money import format_euro
