@@ -131,8 +131,11 @@ def _handle_attachment(attachment: Attachment, *, today: date, ocr: bool) -> tup
         return DocumentInfo(attachment.index, kind, reason), None
 
     fields, seller, buyer, problems = extract_invoice_fields(pdf, attachment.index, today=today)
+    text_was_read = any(page.words for page in pdf.pages)
+    if text_was_read and not (fields.number.present or fields.total.present or fields.outstanding.present):
+        return DocumentInfo(attachment.index, "other", "geen factuurnummer of bedrag gevonden"), None
     problems = list(pdf.problems) + problems
-    if pdf.problems and not pdf.pages or not any(page.words for page in pdf.pages):
+    if not text_was_read:
         # Nothing was read: the PDF problem explains it, the per-field "missing" list would only repeat it.
         problems = [problem for problem in problems if not problem.code.startswith("invoice_")]
     return DocumentInfo(attachment.index, "invoice", reason), _ReadInvoice(fields, seller, buyer, problems)
