@@ -57,7 +57,7 @@ class _ReadInvoice:
 
 
 def extract_claim(mail: ParsedMail, *, today: date, ocr: bool = True) -> Extraction:
-    """Extract client, debtor and invoices from a parsed mail; never raises on bad input.
+    """Extract client, debtor and invoices from a parsed mail.
 
     `today` is used to flag invoice dates in the future. `ocr` allows Tesseract on
     scanned PDFs when it is installed.

@@ -34,7 +34,7 @@ _BODY_TYPES = ("text/plain", "text/html")
 
 
 def parse_message(raw: bytes, *, max_attachment_bytes: int = DEFAULT_MAX_ATTACHMENT_BYTES) -> ParsedMail:
-    """Parse one raw RFC 5322 message; never raises on bad input.
+    """Parse one raw RFC 5322 message into headers, bodies and decoded attachments.
 
     Anything that could not be read cleanly becomes a Problem on the mail or on the
     attachment concerned. Attachments larger than `max_attachment_bytes` are kept and

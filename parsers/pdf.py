@@ -142,7 +142,10 @@ def read_pdf(
     ocr: bool = True,
     ocr_seconds: float = DEFAULT_OCR_SECONDS,
 ) -> PdfDocument:
-    """Read the words of the first `max_pages` pages of a PDF; never raises on bad input.
+    """Read the words of the first `max_pages` pages of a PDF.
+
+    Bad or hostile bytes give a `pdf_unreadable` or `pdf_encrypted` Problem instead of
+    an exception. Only PDFium's own errors are caught, so a bug here still raises.
 
     `data` is not modified: encrypted files are decrypted in memory. Pages without a
     usable text layer are read with Tesseract when it is installed with Dutch data and
