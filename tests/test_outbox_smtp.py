@@ -6,6 +6,7 @@ import logging
 from email.message import EmailMessage
 
 import pytest
+from servers.certs import SelfSignedCertificate, self_signed  # noqa: F401
 from servers.smtp import SmtpSink, smtp_sink, smtp_sink_auth  # noqa: F401
 
 from daemon.outbox.base import DeliveryError, OutgoingMail
@@ -227,3 +228,35 @@ def test_invalid_security_is_rejected() -> None:
 def test_user_without_password_is_rejected() -> None:
     with pytest.raises(TransportConfigError, match="both the SMTP user and password"):
         SmtpTransport("127.0.0.1", 25, "none", "mailer", None)
+
+
+@pytest.mark.parametrize("security", ["starttls", "tls"])
+def test_tls_delivery_with_trusted_certificate(self_signed: SelfSignedCertificate, security: str) -> None:
+    sink = SmtpSink(users={"mailer": "geheim"}, tls=security, certificate=self_signed).start()  # type: ignore[arg-type]
+    try:
+        transport = SmtpTransport(
+            "localhost", sink.port, security, "mailer", "geheim",  # type: ignore[arg-type]
+            timeout=5, ssl_context=self_signed.client_context(),
+        )
+        transport.deliver(build_mail(1))
+        transport.close()
+    finally:
+        sink.stop()
+
+    [received] = sink.messages
+    assert received.authenticated_as == "mailer"
+
+
+@pytest.mark.parametrize("security", ["starttls", "tls"])
+def test_untrusted_certificate_is_rejected(self_signed: SelfSignedCertificate, security: str) -> None:
+    sink = SmtpSink(tls=security, certificate=self_signed).start()  # type: ignore[arg-type]
+    try:
+        transport = SmtpTransport("localhost", sink.port, security, None, None, timeout=5)  # type: ignore[arg-type]
+        with pytest.raises(DeliveryError) as caught:
+            transport.deliver(build_mail(1))
+    finally:
+        sink.stop()
+
+    assert caught.value.permanent is False
+    assert "CERTIFICATE_VERIFY_FAILED" in str(caught.value)
+    assert sink.messages == []

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from imapclient import IMAPClient
+from servers.certs import SelfSignedCertificate, self_signed  # noqa: F401
 from servers.dovecot import DovecotServer, dovecot  # noqa: F401
 
 from daemon.sources.base import SourceConfigError, SourceError, SourceMessage, Watermark
@@ -289,6 +290,67 @@ def test_mark_processed_skips_stale_uidvalidity(
     assert "UIDVALIDITY is now" in caplog.text
 
 
+def test_mark_processed_many_moves_group(dovecot: DovecotServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    move_calls: list[list[int]] = []
+    original_move = IMAPClient.move
+
+    def recording_move(self: IMAPClient, messages: list[int], folder: str) -> Any:
+        move_calls.append(list(messages))
+        return original_move(self, messages, folder)
+
+    monkeypatch.setattr(IMAPClient, "move", recording_move)
+    dovecot.deliver_many(make_mail(number) for number in range(1, 8))
+    source = make_source(dovecot)
+    messages = list(source.fetch(None, limit=10))
+
+    source.mark_processed_many(messages[:5])
+    source.mark_processed_many(messages[:5])
+    source.close()
+
+    assert move_calls[0] == [1, 2, 3, 4, 5]
+    assert dovecot.list_uids("INBOX") == [6, 7]
+    assert len(dovecot.list_uids("Verwerkt")) == 5
+
+
+def test_mark_processed_many_after_foreign_expunge(dovecot: DovecotServer, source: ImapSource) -> None:
+    dovecot.deliver_many(make_mail(number) for number in range(1, 5))
+    messages = list(source.fetch(None, limit=10))
+    with dovecot.imap_client() as client:
+        client.select_folder("INBOX")
+        client.delete_messages([2])
+        client.uid_expunge([2])
+
+    source.mark_processed_many(messages)
+
+    assert dovecot.list_uids("INBOX") == []
+    assert len(dovecot.list_uids("Verwerkt")) == 3
+
+
+def test_mark_processed_many_flag_mode(dovecot: DovecotServer) -> None:
+    dovecot.deliver_many(make_mail(number) for number in range(1, 4))
+    source = make_source(dovecot, mark_mode="flag")
+    messages = list(source.fetch(None, limit=10))
+
+    source.mark_processed_many(messages[1:])
+    source.close()
+
+    flags = dovecot.flags("INBOX")
+    assert flags[1] == set()
+    assert flags[2] == {PROCESSED_KEYWORD.decode(), "\\Seen"}
+    assert flags[3] == {PROCESSED_KEYWORD.decode(), "\\Seen"}
+
+
+def test_mark_processed_many_skips_stale(dovecot: DovecotServer, source: ImapSource) -> None:
+    dovecot.deliver_many(make_mail(number) for number in range(1, 3))
+    messages = list(source.fetch(None, limit=10))
+    source.close()
+    dovecot.set_uidvalidity(messages[0].uidvalidity + 5)
+
+    source.mark_processed_many(messages)
+
+    assert dovecot.list_uids("INBOX") == [1, 2]
+
+
 # -- connection handling -------------------------------------------------------------
 
 
@@ -440,6 +502,44 @@ def test_invalid_settings_are_rejected(kwargs: dict[str, Any], message: str) -> 
 
     with pytest.raises(SourceConfigError, match=message):
         ImapSource(**settings)
+
+
+# -- TLS -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def dovecot_tls(self_signed: SelfSignedCertificate) -> Iterator[DovecotServer]:
+    server = DovecotServer(certificate=self_signed).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.mark.parametrize("security", ["tls", "starttls"])
+def test_tls_with_trusted_certificate(
+    dovecot_tls: DovecotServer, self_signed: SelfSignedCertificate, security: str
+) -> None:
+    dovecot_tls.deliver(make_mail(1))
+    port = dovecot_tls.tls_port if security == "tls" else dovecot_tls.port
+    source = ImapSource(
+        "localhost", port, security, dovecot_tls.user, dovecot_tls.password,  # type: ignore[arg-type]
+        timeout=10, ssl_context=self_signed.client_context(),
+    )
+
+    messages = list(source.fetch(None, limit=10))
+    source.close()
+
+    assert [m.uid for m in messages] == [1]
+
+
+@pytest.mark.parametrize("security", ["tls", "starttls"])
+def test_untrusted_certificate_is_config_error(dovecot_tls: DovecotServer, security: str) -> None:
+    port = dovecot_tls.tls_port if security == "tls" else dovecot_tls.port
+    source = ImapSource("localhost", port, security, dovecot_tls.user, dovecot_tls.password, timeout=10)  # type: ignore[arg-type]
+
+    with pytest.raises(SourceConfigError, match="certificate"):
+        list(source.fetch(None, limit=10))
 
 
 # -- IDLE ----------------------------------------------------------------------------

@@ -146,6 +146,18 @@ def test_mark_processed_is_idempotent(maildir: Path) -> None:
     assert os.listdir(maildir / "new") == []
 
 
+def test_mark_processed_many_moves_all(maildir: Path) -> None:
+    source = MaildirSource(maildir)
+    for index in range(3):
+        put_message(maildir, f"{index}.a.host", b"body", 1000 + index)
+    messages = list(source.fetch(None, limit=10))
+
+    source.mark_processed_many(messages)
+
+    assert sorted(os.listdir(maildir / "cur")) == ["0.a.host:2,S", "1.a.host:2,S", "2.a.host:2,S"]
+    assert os.listdir(maildir / "new") == []
+
+
 @pytest.mark.parametrize("key", ["../escape", "a/b", "", ".hidden", "x:2,S"])
 def test_mark_processed_rejects_unsafe_keys(maildir: Path, key: str) -> None:
     source = MaildirSource(maildir)

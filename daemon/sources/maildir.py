@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from daemon.sources.base import SourceConfigError, SourceError, SourceMessage, Watermark
@@ -100,6 +100,11 @@ class MaildirSource:
             raise SourceError(f"cannot move Maildir message {key} to cur/: {error}") from error
 
         logger.debug("Moved Maildir message %s to cur/", key)
+
+    def mark_processed_many(self, messages: Iterable[SourceMessage]) -> None:
+        """Mark each message as `mark_processed` does (a rename per file either way)."""
+        for message in messages:
+            self.mark_processed(message)
 
     def close(self) -> None:
         """Release nothing: a Maildir source keeps no open handles."""

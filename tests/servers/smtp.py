@@ -28,6 +28,8 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
+from servers.certs import SelfSignedCertificate
+
 Stage = Literal["mail", "rcpt", "data"]
 HOST = "127.0.0.1"
 
@@ -182,15 +184,25 @@ class _SinkController(Controller):
 class SmtpSink:
     """An SMTP server on a free loopback port that records what it receives.
 
-    With `users` set, AUTH PLAIN/LOGIN is offered and required, without TLS because
-    the server only listens on loopback.
+    With `users` set, AUTH PLAIN/LOGIN is offered and required, also without TLS
+    because the server only listens on loopback. With `tls` "starttls" or "tls" the
+    server presents `certificate` (STARTTLS offered, or TLS from the first byte).
     """
 
-    def __init__(self, users: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        users: dict[str, str] | None = None,
+        tls: Literal["none", "starttls", "tls"] = "none",
+        certificate: SelfSignedCertificate | None = None,
+    ) -> None:
+        if tls != "none" and certificate is None:
+            raise ValueError("a TLS sink needs a certificate")
         self.host = HOST
         self.port = 0
         self.handler = RecordingHandler()
         self._users = users
+        self._tls = tls
+        self._certificate = certificate
         self._controller: _SinkController | None = None
         self._transports: set[asyncio.BaseTransport] = set()
         self._transports_lock = threading.Lock()
@@ -211,6 +223,10 @@ class SmtpSink:
             kwargs.update(
                 authenticator=self._authenticate, auth_required=True, auth_require_tls=False
             )
+        if self._certificate is not None and self._tls == "starttls":
+            kwargs.update(tls_context=self._certificate.server_context())
+        if self._certificate is not None and self._tls == "tls":
+            kwargs.update(ssl_context=self._certificate.server_context())
 
         self.port = _free_port()
         self._controller = _SinkController(
