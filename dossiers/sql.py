@@ -16,6 +16,9 @@ def insert_ignoring_conflict(session: Session, model: type, values: dict[str, An
     """
     dialect = session.get_bind().dialect.name
     module = postgresql if dialect == "postgresql" else sqlite
-    statement = module.insert(model).values(**values).on_conflict_do_nothing(index_elements=keys)
-    result = session.execute(statement)
-    return bool(result.rowcount)
+    primary_key = list(model.__table__.primary_key.columns)  # type: ignore[attr-defined]
+    statement = (
+        module.insert(model).values(**values).on_conflict_do_nothing(index_elements=keys).returning(*primary_key)
+    )
+    # rowcount is not reliable here (psycopg reports -1 with RETURNING); a returned row is.
+    return session.execute(statement).first() is not None
