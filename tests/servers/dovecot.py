@@ -320,6 +320,7 @@ class DovecotServer:
             login_chroot = ""
         else:
             # Without root, Dovecot cannot switch users or chroot the login processes.
+            # NOTE: this branch has not been run yet; CI runs the tests as root.
             login_user = internal_user = pwd.getpwuid(uid).pw_name
             internal_group = grp.getgrgid(gid).gr_name
             login_chroot = "  chroot =\n"
