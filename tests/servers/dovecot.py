@@ -3,8 +3,8 @@
 Each server runs from its own temporary directory with its own configuration file
 (`dovecot -F -c CONF`), so it never touches a system Dovecot: sockets, state, log and
 Maildirs all live inside that directory. Plaintext LOGIN is allowed because the server
-only listens on 127.0.0.1. Users come from a passwd-file, and every user's mail is
-stored with the uid and gid of the test process.
+only listens on 127.0.0.1. Users come from a passwd-file. The mail belongs to the test
+process's user, or under root to the `dovecot` user, because Dovecot refuses uid 0.
 
     from servers.dovecot import dovecot  # noqa: F401  (makes the fixture available)
 
