@@ -12,7 +12,7 @@ from dossiers.intake_rules import LOOP_HEADER
 
 
 def message_id_for(idempotency_key: str, domain: str) -> str:
-    """A Message-ID derived from the outbox key, so a rebuilt message keeps its id."""
+    """Derive a Message-ID from the outbox key, so a rebuilt message keeps its id."""
     token = hashlib.sha256(idempotency_key.encode()).hexdigest()[:24]
     return f"<incasso.{token}@{domain}>"
 
@@ -31,7 +31,7 @@ def build_mail(
     auto_submitted: str = "auto-replied",
     attachments: tuple[tuple[str, str, bytes], ...] = (),
 ) -> bytes:
-    """Return the bytes of a UTF-8 message; `attachments` holds (filename, mime type, data)."""
+    """Build a UTF-8 message with CRLF line ends; `attachments` are (filename, MIME type, data)."""
     message = EmailMessage()
     message["From"] = formataddr((sender_name, sender_address))
     message["To"] = to

@@ -86,7 +86,6 @@ def render_reply_body(
     claims = list(dossier.claims)
     total = claim_total(claims)
     return environment.get_template(REPLY_TEMPLATE).render(
-        client_name=dossier.client.name,
         received_on=received_on,
         number=dossier.number,
         debtor_name=debtor.name,

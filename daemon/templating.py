@@ -36,7 +36,7 @@ def format_rate(value: Decimal | None) -> str:
 
 
 def make_environment(templates_dir: Path) -> Environment:
-    """An environment that escapes HTML templates and leaves .txt templates as text."""
+    """Create an environment that escapes HTML templates and leaves .txt templates as text."""
     environment = Environment(
         loader=FileSystemLoader(str(templates_dir)),
         autoescape=select_autoescape(enabled_extensions=("html", "htm", "html.j2", "xml"), default=False),

@@ -13,8 +13,8 @@ from decimal import Decimal
 
 from parsers.model import Extraction, Field, InvoiceFields, ParsedMail, Problem
 
-# Headers whose presence marks a message as sent by a robot (RFC 3834 and common
-# vendor variants). Such mail is never answered, to avoid mail loops.
+# Header values that mark a message as sent by a robot (RFC 3834 and common vendor
+# variants). The daemon sends no reply to such mail, so no mail loop can start.
 _BULK_PRECEDENCE = {"bulk", "junk", "list", "auto_reply", "auto-reply"}
 _ROBOT_SENDERS = ("mailer-daemon@", "postmaster@", "noreply@", "no-reply@", "donotreply@")
 LOOP_HEADER = "x-incasso-loop"
@@ -22,7 +22,7 @@ LOOP_HEADER = "x-incasso-loop"
 
 @dataclass(frozen=True)
 class Reason:
-    """Why a message needs staff, in Dutch for the review queue."""
+    """A reason for staff review, with a Dutch message for the review queue."""
 
     code: str
     message: str
@@ -131,7 +131,7 @@ def decide(mail: ParsedMail, extraction: Extraction, *, today: date) -> IntakeDe
 
 
 def claim_amount_field(invoice: InvoiceFields) -> Field[Decimal]:
-    """The amount to claim: what is still outstanding, else the invoice total."""
+    """Return the amount to claim: what is still outstanding, else the invoice total."""
     return invoice.outstanding if invoice.outstanding.present else invoice.total
 
 

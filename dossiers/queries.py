@@ -59,16 +59,40 @@ def find_dossier(session: Session, number_text: str) -> Dossier | None:
 
 
 def dossier_detail(session: Session, dossier: Dossier) -> dict[str, Any]:
+    """Return the dossier with its parties, claims, documents, letters, outbox and events."""
     detail = dossier_summary(dossier)
-    debtor = dossier.debtor
+    detail["client"] = _client_detail(dossier)
+    detail["debtor"] = _debtor_detail(dossier)
+    detail["claims"] = [_claim_detail(claim) for claim in dossier.claims]
+
+    documents = session.execute(select(Document).where(Document.dossier_id == dossier.id).order_by(Document.id)).scalars()
+    detail["documents"] = [
+        {"id": doc.id, "filename": doc.filename, "kind": doc.kind, "content_type": doc.content_type, "size": doc.size, "sha256": doc.sha256}
+        for doc in documents
+    ]
+
+    letters = session.execute(select(Letter).where(Letter.dossier_id == dossier.id).order_by(Letter.id)).scalars()
+    detail["letters"] = [_letter_detail(letter) for letter in letters]
+
+    outbox = session.execute(select(OutboxItem).where(OutboxItem.dossier_id == dossier.id).order_by(OutboxItem.id)).scalars()
+    detail["outbox"] = [outbox_summary(item) for item in outbox]
+
+    events = session.execute(select(Event).where(Event.dossier_id == dossier.id).order_by(Event.id)).scalars()
+    detail["events"] = [{"kind": event.kind, "at": _plain(event.at), "actor": event.actor, "data": event.data} for event in events]
+
+    reviews = session.execute(select(ReviewItem).where(ReviewItem.dossier_id == dossier.id).order_by(ReviewItem.id)).scalars()
+    detail["review"] = [review_summary(session, item) for item in reviews]
+    return detail
+
+
+def _client_detail(dossier: Dossier) -> dict[str, Any]:
     client = dossier.client
-    detail["client"] = {
-        "name": client.name,
-        "email": client.email,
-        "kvk": client.kvk,
-        "iban": client.iban,
-    }
-    detail["debtor"] = {
+    return {"name": client.name, "email": client.email, "kvk": client.kvk, "iban": client.iban}
+
+
+def _debtor_detail(dossier: Dossier) -> dict[str, Any]:
+    debtor = dossier.debtor
+    return {
         "name": debtor.name,
         "kind": debtor.kind,
         "contact": debtor.contact,
@@ -79,45 +103,32 @@ def dossier_detail(session: Session, dossier: Dossier) -> dict[str, Any]:
         "email": debtor.email,
         "kvk": debtor.kvk,
     }
-    detail["claims"] = [
-        {
-            "invoice_number": claim.invoice_number,
-            "invoice_date": _plain(claim.invoice_date),
-            "due_date": _plain(claim.due_date),
-            "total": _plain(claim.total),
-            "principal": _plain(claim.principal),
-            "currency": claim.currency,
-        }
-        for claim in dossier.claims
-    ]
-    documents = session.execute(select(Document).where(Document.dossier_id == dossier.id).order_by(Document.id)).scalars()
-    detail["documents"] = [
-        {"id": doc.id, "filename": doc.filename, "kind": doc.kind, "content_type": doc.content_type, "size": doc.size, "sha256": doc.sha256}
-        for doc in documents
-    ]
-    letters = session.execute(select(Letter).where(Letter.dossier_id == dossier.id).order_by(Letter.id)).scalars()
-    detail["letters"] = [
-        {
-            "phase": letter.phase,
-            "kind": letter.kind,
-            "channel": letter.channel,
-            "issued_on": _plain(letter.issued_on),
-            "deadline": _plain(letter.deadline),
-            "principal": _plain(letter.principal),
-            "interest": _plain(letter.interest),
-            "costs": _plain(letter.costs),
-            "total": _plain(letter.total),
-            "pdf_sha256": letter.pdf_sha256,
-        }
-        for letter in letters
-    ]
-    outbox = session.execute(select(OutboxItem).where(OutboxItem.dossier_id == dossier.id).order_by(OutboxItem.id)).scalars()
-    detail["outbox"] = [outbox_summary(item) for item in outbox]
-    events = session.execute(select(Event).where(Event.dossier_id == dossier.id).order_by(Event.id)).scalars()
-    detail["events"] = [{"kind": event.kind, "at": _plain(event.at), "actor": event.actor, "data": event.data} for event in events]
-    reviews = session.execute(select(ReviewItem).where(ReviewItem.dossier_id == dossier.id).order_by(ReviewItem.id)).scalars()
-    detail["review"] = [review_summary(session, item) for item in reviews]
-    return detail
+
+
+def _claim_detail(claim: Claim) -> dict[str, Any]:
+    return {
+        "invoice_number": claim.invoice_number,
+        "invoice_date": _plain(claim.invoice_date),
+        "due_date": _plain(claim.due_date),
+        "total": _plain(claim.total),
+        "principal": _plain(claim.principal),
+        "currency": claim.currency,
+    }
+
+
+def _letter_detail(letter: Letter) -> dict[str, Any]:
+    return {
+        "phase": letter.phase,
+        "kind": letter.kind,
+        "channel": letter.channel,
+        "issued_on": _plain(letter.issued_on),
+        "deadline": _plain(letter.deadline),
+        "principal": _plain(letter.principal),
+        "interest": _plain(letter.interest),
+        "costs": _plain(letter.costs),
+        "total": _plain(letter.total),
+        "pdf_sha256": letter.pdf_sha256,
+    }
 
 
 def review_summary(session: Session, item: ReviewItem) -> dict[str, Any]:
