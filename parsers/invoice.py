@@ -11,6 +11,7 @@ import logging
 from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
+from itertools import combinations
 
 from parsers.fields import Candidate, best, find_candidates
 from parsers.layout import Segment, build_blocks, split_segments
@@ -120,21 +121,23 @@ def _pick_consistent_amounts(
                         vat=_confirmed(vat, source, page_of, note),
                     )
 
-    rate_lines = {item.line_index: item for item in vats}
-    if len(rate_lines) > 1:
-        vat_sum = sum((item.value for item in rate_lines.values()), Decimal("0"))
-        for total in totals:
-            for subtotal in subtotals:
-                if subtotal.value + vat_sum == total.value and total.value != 0:
-                    note = "subtotaal + btw (som van de btw-regels) = totaal"
-                    first = min(rate_lines.values(), key=lambda item: item.line_index)
-                    vat_field = replace(_confirmed(first, source, page_of, note), value=vat_sum)
-                    return replace(
-                        invoice,
-                        total=_confirmed(total, source, page_of, note),
-                        subtotal=_confirmed(subtotal, source, page_of, note),
-                        vat=vat_field,
-                    )
+    # Several VAT rates: the VAT lines together must make up the difference. A column
+    # header such as "BTW" may add a stray candidate, so subsets are tried.
+    rate_lines = list({item.line_index: item for item in vats}.values())[:6]
+    for size in range(2, len(rate_lines) + 1):
+        for group in combinations(rate_lines, size):
+            vat_sum = sum((item.value for item in group), Decimal("0"))
+            for total in totals:
+                for subtotal in subtotals:
+                    if subtotal.value + vat_sum == total.value and total.value != 0:
+                        note = "subtotaal + btw (som van de btw-regels) = totaal"
+                        vat_field = replace(_confirmed(group[0], source, page_of, note), value=vat_sum)
+                        return replace(
+                            invoice,
+                            total=_confirmed(total, source, page_of, note),
+                            subtotal=_confirmed(subtotal, source, page_of, note),
+                            vat=vat_field,
+                        )
 
     if not invoice.total.present and invoice.outstanding.present:
         invoice = replace(

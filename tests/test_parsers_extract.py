@@ -329,3 +329,15 @@ def test_example_mails_ground_truth() -> None:
             assert "debtor_kind_unsure" in _codes(extraction), label
         else:
             assert _codes(extraction) == [], label
+
+
+def test_backlog_mails_ground_truth() -> None:
+    examples = pytest.importorskip("daemon.examples")
+    today = date(2026, 3, 2)
+    for example in examples.build_backlog_mails(60, seed=7, today=today):
+        extraction = extract_claim(parse_message(example.raw), today=today, ocr=False)
+        got = [(item.number.value, item.total.value, item.outstanding.value) for item in extraction.invoices]
+        want = [(item.number, item.total, item.outstanding) for item in example.invoices]
+        assert got == want, example.filename
+        if example.expect == "dossier":
+            assert _codes(extraction) == [], example.filename
