@@ -14,6 +14,8 @@ from email.parser import BytesHeaderParser
 from email.policy import compat32
 from email.utils import parseaddr
 
+from sqlalchemy import update
+
 from daemon.context import DaemonContext
 from daemon.runner import BackOff
 from daemon.sources.base import MailboxSource, SourceError, SourceMessage, Watermark
@@ -53,6 +55,7 @@ class FetchWorker:
             session.commit()
 
         stored = 0
+        committed: list[SourceMessage] = []
         for message in self.source.fetch(watermark, self.context.settings.fetch_batch):
             uidvalidity = self.source.current_uidvalidity()
             with context.session() as session:
@@ -78,7 +81,10 @@ class FetchWorker:
             else:
                 stored += 1
                 logger.info("stored message %s from %s (%s bytes)", inbound_id, mailbox, len(message.raw))
-            self._mark(message)
+            committed.append(message)
+
+        # Every message of the batch is committed; only now may the server change.
+        self._mark(committed)
 
         with context.session() as session:
             state = mailbox_state(session, mailbox)
@@ -87,17 +93,22 @@ class FetchWorker:
             session.commit()
         return stored
 
-    def _mark(self, message: SourceMessage) -> None:
-        try:
-            self.source.mark_processed(message)
-        except SourceError as error:
-            logger.warning("could not mark %s on the server; will retry: %s", message.source_key, error)
+    def _mark(self, messages: list[SourceMessage]) -> None:
+        if not messages:
             return
+        try:
+            self.source.mark_processed_many(messages)
+        except SourceError as error:
+            logger.warning("could not mark %s message(s) on the server; will retry: %s", len(messages), error)
+            return
+        keys = [message.source_key for message in messages]
         with self.context.session() as session:
-            row = session.query(InboundMessage).filter_by(source_key=message.source_key).one_or_none()
-            if row is not None and row.server_marked_at is None:
-                row.server_marked_at = self.context.clock.now()
-                session.commit()
+            session.execute(
+                update(InboundMessage)
+                .where(InboundMessage.source_key.in_(keys), InboundMessage.server_marked_at.is_(None))
+                .values(server_marked_at=self.context.clock.now())
+            )
+            session.commit()
 
     def _mark_leftovers(self) -> None:
         """Move messages that were stored in an earlier pass but never marked."""
@@ -107,12 +118,14 @@ class FetchWorker:
                 for row in unmarked_on_server(session, self.source.mailbox)
             ]
         current = self.source.current_uidvalidity()
+        markable = []
         for message in leftovers:
             if message.uid is not None and message.uidvalidity != current:
                 # The UID belongs to an older UIDVALIDITY and may now name another message.
                 self._set_marked(message.source_key, note="uidvalidity changed; not marked")
                 continue
-            self._mark(message)
+            markable.append(message)
+        self._mark(markable)
 
     def _set_marked(self, source_key: str, note: str) -> None:
         with self.context.session() as session:

@@ -7,7 +7,6 @@ failing later in a worker.
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import re
 import tomllib
@@ -15,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
+
+from daemon.net import is_loopback_host
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CONFIG = PROJECT_ROOT / "config" / "default.toml"
@@ -158,7 +159,7 @@ def _validate(raw: dict[str, Any]) -> Settings:
     imap = None
     if imap_host:
         security = _choice(mailbox, "imap_security", SECURITY_MODES, "INCASSO_IMAP_SECURITY")
-        if security == "none" and not _is_loopback(imap_host):
+        if security == "none" and not is_loopback_host(imap_host):
             raise ConfigError(
                 f"INCASSO_IMAP_SECURITY=none is alleen toegestaan voor een server op dit apparaat "
                 f"(127.0.0.1 of ::1), niet voor {imap_host}; gebruik tls of starttls."
@@ -181,7 +182,7 @@ def _validate(raw: dict[str, Any]) -> Settings:
     smtp_settings = None
     if smtp_host:
         security = _choice(smtp, "security", SECURITY_MODES, "INCASSO_SMTP_SECURITY")
-        if security == "none" and not _is_loopback(smtp_host):
+        if security == "none" and not is_loopback_host(smtp_host):
             raise ConfigError(
                 f"INCASSO_SMTP_SECURITY=none is alleen toegestaan voor een server op dit apparaat "
                 f"(127.0.0.1 of ::1), niet voor {smtp_host}; gebruik tls of starttls."
@@ -274,15 +275,6 @@ def _today(raw: dict[str, Any]) -> date | None:
         return date.fromisoformat(value)
     except ValueError:
         raise ConfigError(f"INCASSO_TODAY='{value}' is geen datum; gebruik JJJJ-MM-DD, bijvoorbeeld 2026-12-04.") from None
-
-
-def _is_loopback(host: str) -> bool:
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def _mask_url(url: str) -> str:

@@ -15,7 +15,8 @@ from servers.certs import SelfSignedCertificate, self_signed  # noqa: F401
 from servers.dovecot import DovecotServer, dovecot  # noqa: F401
 
 from daemon.sources.base import SourceConfigError, SourceError, SourceMessage, Watermark
-from daemon.sources.imap import PROCESSED_KEYWORD, ImapSource, _uid_set, is_loopback_host
+from daemon.net import is_loopback_host
+from daemon.sources.imap import PROCESSED_KEYWORD, ImapSource, _uid_set
 
 pytestmark = pytest.mark.dovecot
 

@@ -13,7 +13,7 @@ import ssl
 from typing import Literal
 
 from daemon.outbox.base import DeliveryError, OutgoingMail
-from daemon.sources.imap import is_loopback_host
+from daemon.net import is_loopback_host
 
 logger = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ on the server changes before the message is safe (no message is lost).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -77,6 +77,10 @@ class MailboxSource(Protocol):
         Called only after the raw message was committed to the database. A message
         already moved or gone is not an error.
         """
+        ...
+
+    def mark_processed_many(self, messages: Sequence[SourceMessage]) -> None:
+        """Mark several messages as `mark_processed` does, in as few commands as possible."""
         ...
 
     def close(self) -> None:

@@ -13,9 +13,7 @@ log does contain message bodies at DEBUG, so keep the `imapclient` logger at INF
 
 from __future__ import annotations
 
-import ipaddress
 import logging
-import socket
 import ssl
 import time
 from collections.abc import Iterator, Sequence
@@ -26,6 +24,7 @@ from typing import Literal
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientAbortError, IMAPClientError, LoginError
 
+from daemon.net import is_loopback_host
 from daemon.sources.base import SourceConfigError, SourceError, SourceMessage, Watermark
 
 logger = logging.getLogger(__name__)
@@ -47,30 +46,6 @@ DEFAULT_MAX_BATCH_BYTES = 50 * 1024 * 1024
 # that also finds a silently dead connection, because the reply to DONE must arrive
 # within `timeout`.
 DEFAULT_IDLE_RENEWAL = 10 * 60.0
-
-
-def is_loopback_host(host: str) -> bool:
-    """Return whether every address `host` resolves to is a loopback address.
-
-    IP literals and "localhost" are decided without a lookup; other names are resolved
-    with getaddrinfo, and a name that does not resolve is not loopback.
-    """
-    name = host.strip().strip("[]").rstrip(".").lower()
-    if name == "localhost" or name.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(name).is_loopback
-    except ValueError:
-        pass
-
-    try:
-        infos = socket.getaddrinfo(name, None)
-    except (socket.gaierror, UnicodeError):
-        return False
-    addresses = {info[4][0] for info in infos}
-    return bool(addresses) and all(
-        ipaddress.ip_address(address.split("%", 1)[0]).is_loopback for address in addresses
-    )
 
 
 @dataclass(frozen=True)
