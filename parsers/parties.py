@@ -201,10 +201,17 @@ def _buyer_block(blocks: list[Block], seller_block: Block | None) -> Block | Non
             score += 2
         if seller_block is not None and _same_party_name(block, seller_block):
             score -= 3
+        if seller_block is not None and _shares_lines(block, seller_block):
+            score -= 3  # the letter head: the seller's address beside its identifiers
         score -= order * 0.01
         if best is None or score > best[0]:
             best = (score, block)
     return best[1] if best else None
+
+
+def _shares_lines(block: Block, other: Block) -> bool:
+    lines = {segment.line_index for segment in other.segments}
+    return any(segment.line_index in lines for segment in block.segments)
 
 
 def _mentions_buyer_id(block: Block) -> bool:

@@ -298,7 +298,7 @@ def test_due_date_from_payment_term() -> None:
 
 def _example_mails():  # type: ignore[no-untyped-def]
     examples = pytest.importorskip("daemon.examples")
-    return examples.build_example_mails(16, today=date(2026, 3, 2))
+    return examples.build_example_mails(16, today=date(2026, 3, 2)) + examples.build_example_mails(56, seed=7, today=date(2026, 3, 2))
 
 
 def test_example_mails_ground_truth() -> None:
