@@ -15,6 +15,7 @@ from __future__ import annotations
 import ctypes
 import io
 import logging
+import threading
 import time
 import unicodedata
 from dataclasses import dataclass
@@ -134,6 +135,9 @@ class PdfDocument:
         return tuple(problem.code for problem in self.problems)
 
 
+_PDFIUM_LOCK = threading.Lock()
+
+
 def read_pdf(
     data: bytes,
     *,
@@ -154,6 +158,13 @@ def read_pdf(
     if b"%PDF-" not in data[:1024]:
         return _failed("pdf_unreadable", source)
 
+    # PDFium is not thread-safe, and the daemon and the web app may read PDFs from
+    # several threads of one process; one reader at a time.
+    with _PDFIUM_LOCK:
+        return _open_and_read(data, source, max_pages, ocr, ocr_seconds)
+
+
+def _open_and_read(data: bytes, source: str, max_pages: int, ocr: bool, ocr_seconds: float) -> PdfDocument:
     try:
         document = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as error:
