@@ -21,14 +21,19 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema to `revision`; a no-op when it is already there."""
+def upgrade(engine: Engine, revision: str = "heads") -> None:
+    """Bring the schema to `revision` (every head by default); a no-op when it is there.
+
+    "heads" rather than "head" lets branches that were developed side by side (each
+    revising an older revision) upgrade together without a merge revision.
+    """
     command.upgrade(alembic_config(engine), revision)
 
 
 def current_revision(engine: Engine) -> str | None:
+    """Return the applied revision(s), comma-separated and sorted, or None if none."""
     if "alembic_version" not in inspect(engine).get_table_names():
         return None
     with engine.connect() as connection:
-        row = connection.exec_driver_sql("SELECT version_num FROM alembic_version").first()
-    return row[0] if row else None
+        rows = connection.exec_driver_sql("SELECT version_num FROM alembic_version").all()
+    return ",".join(sorted(row[0] for row in rows)) or None

@@ -8,7 +8,7 @@ from sqlalchemy import inspect
 
 from dossiers.db import make_engine
 from dossiers.migrate import current_revision, upgrade
-from dossiers.models import Base
+from dossiers.schema import metadata
 
 
 def test_upgrade_creates_the_model_schema(database_url: str) -> None:
@@ -20,9 +20,9 @@ def test_upgrade_creates_the_model_schema(database_url: str) -> None:
         assert head is not None
 
         with engine.connect() as connection:
-            differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+            differences = compare_metadata(MigrationContext.configure(connection), metadata)
         assert differences == []
-        assert set(Base.metadata.tables) <= set(inspect(engine).get_table_names())
+        assert set(metadata.tables) <= set(inspect(engine).get_table_names())
 
         upgrade(engine)  # a second upgrade is a no-op
         assert current_revision(engine) == head

@@ -6,7 +6,6 @@ import base64
 import hashlib
 import json
 from email.message import EmailMessage
-from pathlib import Path
 
 import pytest
 
