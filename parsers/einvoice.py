@@ -1,8 +1,12 @@
-"""Structured e-invoices: UBL 2.1 / SI-UBL 2.0 / Peppol BIS 3 invoice XML to invoice fields.
+"""Structured e-invoices: UBL and UN/CEFACT CII XML to invoice fields and parties.
 
-Values in a UBL invoice are typed by the standard, so they get a high confidence; the
-party identifiers are still checked (KvK 8 digits, IBAN mod 97) like printed ones.
-Documents with a DOCTYPE are rejected to rule out entity-expansion attacks.
+Reads UBL 2.0 / 2.1 invoices and credit notes (SI-UBL 2.0, Peppol BIS Billing 3,
+EN 16931), UN/CEFACT Cross Industry Invoice D16B (NLCIUS CII, Factur-X, ZUGFeRD 2,
+XRechnung CII) and the older ZUGFeRD 1.0 CrossIndustryDocument. Values in an e-invoice
+are typed by its standard, so they get a high confidence; the checks a printed invoice
+gets (subtotal + VAT = total, due date after the invoice date, KvK and IBAN formats)
+still apply and lower it where they fail. Documents with a DOCTYPE are rejected to rule
+out entity-expansion attacks.
 """
 
 from __future__ import annotations
@@ -10,124 +14,387 @@ from __future__ import annotations
 import logging
 import re
 import xml.etree.ElementTree as ElementTree
-from datetime import date
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
-from parsers.dutch import is_valid_iban, is_valid_kvk, normalise_iban, normalise_postcode, normalise_vat_id
+from parsers.dutch import format_city, is_valid_iban, is_valid_kvk, is_valid_vat_id, normalise_iban, normalise_postcode, normalise_vat_id
 from parsers.model import Field, InvoiceFields, Party, Problem
 from parsers.parties import debtor_kind
 
 logger = logging.getLogger(__name__)
 
-_NS = {
-    "inv": "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2",
-    "cac": "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2",
-    "cbc": "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2",
-}
 UBL_CONFIDENCE = 0.95
+# Confidence of an e-invoice value that failed one of the consistency checks.
+FAILED_CHECK_CONFIDENCE = 0.6
 KVK_SCHEME = "0106"  # ISO 6523 code of the Dutch KvK register
+# UNTDID 1001 document type codes that mean a credit note rather than a claim.
+CREDIT_NOTE_CODES = {"381", "396", "81", "83", "532"}
+
+_UBL_INVOICE_NS = b"urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
+_UBL_CREDIT_NS = b"urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2"
+_CII_NS = b"urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100"
+_ZUGFERD1_NS = b"urn:ferd:CrossIndustryDocument:invoice:1p0"
+_TERM_DAYS = re.compile(r"(\d{1,3})\s*(?:dagen|days|dgn|tage)\b", re.IGNORECASE)
+
+MESSAGES = {
+    "credit_note": "Dit is een creditnota, geen factuur: het bedrag is een tegoed van de debiteur en geen vordering",
+    "no_payment_means": "De e-factuur vermeldt geen betaalwijze of rekeningnummer; het IBAN van de cliënt staat er niet in",
+    "totals_disagree": "subtotaal + btw is niet gelijk aan het totaal in de e-factuur",
+    "payable_disagrees": "te betalen bedrag is niet gelijk aan totaal min vooruitbetaald",
+}
+
+
+@dataclass(frozen=True)
+class EInvoice:
+    """What one e-invoice yielded: fields, both parties, problems and what kind of document it is."""
+
+    fields: InvoiceFields
+    seller: Party
+    buyer: Party
+    problems: tuple[Problem, ...]
+    syntax: str  # "UBL", "CII" or "ZUGFeRD 1"
+    credit_note: bool = False
+
+
+def einvoice_syntax(data: bytes) -> str | None:
+    """Return "UBL", "CII" or "ZUGFeRD 1" when the bytes look like an e-invoice, else None."""
+    head = data[:8192]
+    if b"<!DOCTYPE" in head:
+        return None
+    if _UBL_INVOICE_NS in head or _UBL_CREDIT_NS in head:
+        return "UBL"
+    if _CII_NS in head:
+        return "CII"
+    if _ZUGFERD1_NS in head or b"CrossIndustryDocument" in head:
+        return "ZUGFeRD 1"
+    return None
 
 
 def is_ubl_invoice(data: bytes) -> bool:
     """Tell whether the bytes look like a UBL Invoice document."""
     head = data[:4096]
-    return b"urn:oasis:names:specification:ubl:schema:xsd:Invoice-2" in head and b"<!DOCTYPE" not in head
+    return _UBL_INVOICE_NS in head and b"<!DOCTYPE" not in head
 
 
 def read_ubl_invoice(
     data: bytes, document_index: int, *, source: str, today: date | None = None
 ) -> tuple[InvoiceFields, Party, Party, list[Problem]]:
-    """Read number, dates, amounts and both parties from a UBL invoice; never raises on bad XML."""
-    if b"<!DOCTYPE" in data[:4096] or b"<!ENTITY" in data:
-        return InvoiceFields(document_index=document_index), Party(), Party(), [_unreadable(source, "DOCTYPE niet toegestaan")]
+    """Read a UBL invoice; kept for callers of the first version, see `read_einvoice`."""
+    result = read_einvoice(data, document_index, source=source, today=today)
+    return result.fields, result.seller, result.buyer, list(result.problems)
+
+
+def read_einvoice(data: bytes, document_index: int | None, *, source: str, today: date | None = None) -> EInvoice:
+    """Read number, dates, amounts and both parties from UBL or CII XML; never raises on bad XML."""
+    empty = InvoiceFields(document_index=document_index)
+    if b"<!DOCTYPE" in data[:8192] or b"<!ENTITY" in data:
+        return EInvoice(empty, Party(), Party(), (_unreadable(source, "DOCTYPE niet toegestaan"),), "")
     try:
         root = ElementTree.fromstring(data)
     except ElementTree.ParseError as error:
-        logger.info("UBL invoice could not be parsed: %s", error)
-        return InvoiceFields(document_index=document_index), Party(), Party(), [_unreadable(source, "ongeldige XML")]
+        logger.info("e-invoice XML could not be parsed: %s", error)
+        return EInvoice(empty, Party(), Party(), (_unreadable(source, "ongeldige XML"),), "")
 
-    def text(path: str, element: ElementTree.Element = root) -> str:
-        found = element.find(path, _NS)
-        return (found.text or "").strip() if found is not None and found.text else ""
+    _strip_namespaces(root)
+    if root.tag in ("Invoice", "CreditNote"):
+        result = _read_ubl(root, document_index, source)
+    elif root.tag in ("CrossIndustryInvoice", "CrossIndustryDocument"):
+        result = _read_cii(root, document_index, source)
+    else:
+        return EInvoice(empty, Party(), Party(), (_unreadable(source, f"onbekend documenttype {root.tag}"),), "")
+    return _checked(result, source, today)
 
-    def field(value: object, path: str) -> Field:
+
+def _strip_namespaces(root: ElementTree.Element) -> None:
+    for element in root.iter():
+        if isinstance(element.tag, str) and "}" in element.tag:
+            element.tag = element.tag.rsplit("}", 1)[1]
+
+
+class _Reader:
+    """Typed access to one XML tree with namespace-free paths, recording each value's path."""
+
+    def __init__(self, root: ElementTree.Element, source: str) -> None:
+        self.root = root
+        self.source = source
+
+    def text(self, *paths: str, element: ElementTree.Element | None = None) -> tuple[str, str]:
+        base = self.root if element is None else element
+        for path in paths:
+            found = base.find(path)
+            if found is not None and found.text and found.text.strip():
+                return found.text.strip(), path
+        return "", paths[0] if paths else ""
+
+    def field(self, value: object, path: str, prefix: str = "") -> Field:
         if value is None or value == "":
             return Field()
-        return Field(value, UBL_CONFIDENCE, f"{source}#xpath={path}")
+        place = f"{prefix}/{path}" if prefix else path
+        return Field(value, UBL_CONFIDENCE, f"{self.source}#xpath=/{self.root.tag}/{place}")
 
-    due_path = "cbc:DueDate" if text("cbc:DueDate") else "cac:PaymentMeans/cbc:PaymentDueDate"
+
+def _read_ubl(root: ElementTree.Element, document_index: int | None, source: str) -> EInvoice:
+    reader = _Reader(root, source)
+    credit = root.tag == "CreditNote"
+    type_code, _ = reader.text("InvoiceTypeCode", "CreditNoteTypeCode")
+    credit = credit or type_code in CREDIT_NOTE_CODES
+    currency, _ = reader.text("DocumentCurrencyCode")
+
+    number, number_path = reader.text("ID")
+    issued, issued_path = reader.text("IssueDate")
+    due_text, due_path = reader.text("DueDate", "PaymentMeans/PaymentDueDate", "PaymentTerms/PaymentDueDate")
+    subtotal, subtotal_path = reader.text("LegalMonetaryTotal/TaxExclusiveAmount")
+    total, total_path = reader.text("LegalMonetaryTotal/TaxInclusiveAmount")
+    payable, payable_path = reader.text("LegalMonetaryTotal/PayableAmount")
+    prepaid, _ = reader.text("LegalMonetaryTotal/PrepaidAmount")
+    vat, vat_path = _tax_in_currency(root, "TaxTotal/TaxAmount", currency)
+
     invoice = InvoiceFields(
-        number=field(text("cbc:ID"), "cbc:ID"),
-        date=field(_date(text("cbc:IssueDate")), "cbc:IssueDate"),
-        due_date=field(_date(text(due_path)), due_path),
-        subtotal=field(_amount(text("cac:LegalMonetaryTotal/cbc:TaxExclusiveAmount")), "cac:LegalMonetaryTotal/cbc:TaxExclusiveAmount"),
-        vat=field(_amount(text("cac:TaxTotal/cbc:TaxAmount")), "cac:TaxTotal/cbc:TaxAmount"),
-        total=field(_amount(text("cac:LegalMonetaryTotal/cbc:TaxInclusiveAmount")), "cac:LegalMonetaryTotal/cbc:TaxInclusiveAmount"),
-        outstanding=field(_amount(text("cac:LegalMonetaryTotal/cbc:PayableAmount")), "cac:LegalMonetaryTotal/cbc:PayableAmount"),
-        currency=field(text("cbc:DocumentCurrencyCode") or None, "cbc:DocumentCurrencyCode"),
+        number=reader.field(number, number_path),
+        date=reader.field(_date(issued), issued_path),
+        due_date=reader.field(_date(due_text), due_path),
+        subtotal=reader.field(_amount(subtotal), subtotal_path),
+        vat=reader.field(_amount(vat), vat_path),
+        total=reader.field(_amount(total), total_path),
+        outstanding=reader.field(_amount(payable), payable_path),
+        currency=reader.field(currency or None, "DocumentCurrencyCode"),
         document_index=document_index,
     )
-    seller = _party(root.find("cac:AccountingSupplierParty/cac:Party", _NS), source, "cac:AccountingSupplierParty")
-    iban = text("cac:PaymentMeans/cac:PayeeFinancialAccount/cbc:ID")
-    if iban and is_valid_iban(iban):
-        seller = _replace_field(seller, "iban", Field(normalise_iban(iban), UBL_CONFIDENCE, f"{source}#xpath=cac:PaymentMeans"))
-    buyer = _party(root.find("cac:AccountingCustomerParty/cac:Party", _NS), source, "cac:AccountingCustomerParty", debtor=True)
+    if not invoice.due_date.present:
+        term_text, term_path = reader.text("PaymentTerms/Note")
+        invoice = _due_from_term(invoice, term_text, reader.field(term_text, term_path).source)
+    invoice = _with_prepaid_note(invoice, prepaid)
+
+    seller_element = root.find("AccountingSupplierParty/Party")
+    buyer_element = root.find("AccountingCustomerParty/Party")
+    seller = _ubl_party(reader, seller_element, "AccountingSupplierParty/Party", debtor=False)
+    buyer = _ubl_party(reader, buyer_element, "AccountingCustomerParty/Party", debtor=True)
 
     problems: list[Problem] = []
+    iban, iban_path = reader.text("PaymentMeans/PayeeFinancialAccount/ID")
+    if iban and is_valid_iban(iban):
+        seller = replace(seller, iban=reader.field(normalise_iban(iban), iban_path))
+    if root.find("PaymentMeans") is None:
+        problems.append(Problem("einvoice_no_payment_means", MESSAGES["no_payment_means"], field="client.iban", source=source, blocking=False))
+    return EInvoice(invoice, seller, buyer, tuple(problems), "UBL", credit)
+
+
+def _ubl_party(reader: _Reader, element: ElementTree.Element | None, path: str, *, debtor: bool) -> Party:
+    if element is None:
+        return Party()
+
+    def value(*subpaths: str) -> tuple[str, str]:
+        return reader.text(*subpaths, element=element)
+
+    def field(text: str | None, subpath: str) -> Field[str]:
+        return reader.field(text or None, subpath, prefix=path)
+
+    name, name_path = value("PartyLegalEntity/RegistrationName", "PartyName/Name")
+    kvk = ""
+    kvk_path = "PartyLegalEntity/CompanyID"
+    for company in [*element.findall("PartyLegalEntity/CompanyID"), *element.findall("PartyIdentification/ID")]:
+        text = (company.text or "").strip()
+        if company.get("schemeID") in (KVK_SCHEME, "NL:KVK") and is_valid_kvk(text):
+            kvk = text
+            break
+    vat_text, vat_path = value("PartyTaxScheme/CompanyID")
+    vat_id = normalise_vat_id(vat_text) if vat_text and is_valid_vat_id(vat_text) else ""
+    country, country_path = value("PostalAddress/Country/IdentificationCode")
+    postcode_text, postcode_path = value("PostalAddress/PostalZone")
+    postcode = normalise_postcode(postcode_text) if country in ("", "NL") else postcode_text
+    street_name, street_path = value("PostalAddress/StreetName")
+    building, _ = value("PostalAddress/BuildingNumber")
+    street = " ".join(part for part in (street_name, building) if part)
+    city, city_path = value("PostalAddress/CityName")
+    email, email_path = value("Contact/ElectronicMail")
+    contact, contact_path = value("Contact/Name")
+    phone, phone_path = value("Contact/Telephone")
+
+    party = Party(
+        name=field(name, name_path),
+        contact=field(contact, contact_path),
+        kvk=field(kvk, kvk_path),
+        vat_id=field(vat_id, vat_path),
+        email=field(email.lower(), email_path),
+        phone=field(phone, phone_path),
+        street=field(street, street_path),
+        postcode=field(postcode, postcode_path),
+        city=field(format_city(city) if city else "", city_path),
+        country=field(country or ("NL" if postcode and normalise_postcode(postcode) else ""), country_path),
+    )
+    if debtor:
+        kind, confidence, note = debtor_kind(name, has_company_id=bool(kvk or vat_id))
+        party = replace(party, kind=Field(kind, confidence, reader.field("x", path, prefix="").source, note))
+    return party
+
+
+def _read_cii(root: ElementTree.Element, document_index: int | None, source: str) -> EInvoice:
+    reader = _Reader(root, source)
+    # CII D16B names (Factur-X, ZUGFeRD 2, NLCIUS) first, then ZUGFeRD 1.0 names.
+    document = "ExchangedDocument" if root.find("ExchangedDocument") is not None else "HeaderExchangedDocument"
+    transaction = (
+        "SupplyChainTradeTransaction" if root.find("SupplyChainTradeTransaction") is not None else "SpecifiedSupplyChainTradeTransaction"
+    )
+    agreement = f"{transaction}/ApplicableHeaderTradeAgreement"
+    if root.find(agreement) is None:
+        agreement = f"{transaction}/ApplicableSupplyChainTradeAgreement"
+    settlement = f"{transaction}/ApplicableHeaderTradeSettlement"
+    if root.find(settlement) is None:
+        settlement = f"{transaction}/ApplicableSupplyChainTradeSettlement"
+    summation = f"{settlement}/SpecifiedTradeSettlementHeaderMonetarySummation"
+    if root.find(summation) is None:
+        summation = f"{settlement}/SpecifiedTradeSettlementMonetarySummation"
+
+    type_code, _ = reader.text(f"{document}/TypeCode")
+    currency, currency_path = reader.text(f"{settlement}/InvoiceCurrencyCode")
+    number, number_path = reader.text(f"{document}/ID")
+    issued, issued_path = reader.text(f"{document}/IssueDateTime/DateTimeString")
+    due_text, due_path = reader.text(f"{settlement}/SpecifiedTradePaymentTerms/DueDateDateTime/DateTimeString")
+    subtotal, subtotal_path = reader.text(f"{summation}/TaxBasisTotalAmount")
+    total, total_path = reader.text(f"{summation}/GrandTotalAmount")
+    payable, payable_path = reader.text(f"{summation}/DuePayableAmount")
+    prepaid, _ = reader.text(f"{summation}/TotalPrepaidAmount")
+    vat, vat_path = _tax_in_currency(root, f"{summation}/TaxTotalAmount", currency)
+
+    invoice = InvoiceFields(
+        number=reader.field(number, number_path),
+        date=reader.field(_cii_date(issued), issued_path),
+        due_date=reader.field(_cii_date(due_text), due_path),
+        subtotal=reader.field(_amount(subtotal), subtotal_path),
+        vat=reader.field(_amount(vat), vat_path),
+        total=reader.field(_amount(total), total_path),
+        outstanding=reader.field(_amount(payable), payable_path),
+        currency=reader.field(currency or None, currency_path),
+        document_index=document_index,
+    )
+    if not invoice.due_date.present:
+        term_text, term_path = reader.text(f"{settlement}/SpecifiedTradePaymentTerms/Description")
+        invoice = _due_from_term(invoice, term_text, reader.field(term_text, term_path).source)
+    invoice = _with_prepaid_note(invoice, prepaid)
+
+    seller_path = f"{agreement}/SellerTradeParty"
+    buyer_path = f"{agreement}/BuyerTradeParty"
+    seller = _cii_party(reader, root.find(seller_path), seller_path, debtor=False)
+    buyer = _cii_party(reader, root.find(buyer_path), buyer_path, debtor=True)
+
+    problems: list[Problem] = []
+    iban_path = f"{settlement}/SpecifiedTradeSettlementPaymentMeans/PayeePartyCreditorFinancialAccount/IBANID"
+    iban, _ = reader.text(iban_path)
+    if iban and is_valid_iban(iban):
+        seller = replace(seller, iban=reader.field(normalise_iban(iban), iban_path))
+    if root.find(f"{settlement}/SpecifiedTradeSettlementPaymentMeans") is None:
+        problems.append(Problem("einvoice_no_payment_means", MESSAGES["no_payment_means"], field="client.iban", source=source, blocking=False))
+    syntax = "CII" if root.tag == "CrossIndustryInvoice" else "ZUGFeRD 1"
+    return EInvoice(invoice, seller, buyer, tuple(problems), syntax, type_code in CREDIT_NOTE_CODES)
+
+
+def _cii_party(reader: _Reader, element: ElementTree.Element | None, path: str, *, debtor: bool) -> Party:
+    if element is None:
+        return Party()
+
+    def value(*subpaths: str) -> tuple[str, str]:
+        return reader.text(*subpaths, element=element)
+
+    def field(text: str | None, subpath: str) -> Field[str]:
+        return reader.field(text or None, subpath, prefix=path)
+
+    name, name_path = value("Name")
+    kvk = ""
+    kvk_path = "SpecifiedLegalOrganization/ID"
+    for identifier in element.findall("SpecifiedLegalOrganization/ID"):
+        text = (identifier.text or "").strip()
+        if identifier.get("schemeID") == KVK_SCHEME and is_valid_kvk(text):
+            kvk = text
+    vat_id = ""
+    vat_path = "SpecifiedTaxRegistration/ID"
+    for registration in element.findall("SpecifiedTaxRegistration/ID"):
+        text = (registration.text or "").strip()
+        if registration.get("schemeID", "VA") == "VA" and is_valid_vat_id(text):
+            vat_id = normalise_vat_id(text)
+    country, country_path = value("PostalTradeAddress/CountryID")
+    postcode_text, postcode_path = value("PostalTradeAddress/PostcodeCode")
+    postcode = normalise_postcode(postcode_text) if country in ("", "NL") else postcode_text
+    street, street_path = value("PostalTradeAddress/LineOne")
+    city, city_path = value("PostalTradeAddress/CityName")
+    email, email_path = value(
+        "URIUniversalCommunication/URIID", "DefinedTradeContact/EmailURIUniversalCommunication/URIID"
+    )
+    contact, contact_path = value("DefinedTradeContact/PersonName")
+    phone, phone_path = value("DefinedTradeContact/TelephoneUniversalCommunication/CompleteNumber")
+
+    party = Party(
+        name=field(name, name_path),
+        contact=field(contact, contact_path),
+        kvk=field(kvk, kvk_path),
+        vat_id=field(vat_id, vat_path),
+        email=field(email.lower() if "@" in email else "", email_path),
+        phone=field(phone, phone_path),
+        street=field(street.rstrip(" ,"), street_path),
+        postcode=field(postcode, postcode_path),
+        city=field(format_city(city) if city else "", city_path),
+        country=field(country, country_path),
+    )
+    if debtor:
+        kind, confidence, note = debtor_kind(name, has_company_id=bool(kvk or vat_id))
+        party = replace(party, kind=Field(kind, confidence, reader.field("x", path).source, note))
+    return party
+
+
+def _tax_in_currency(root: ElementTree.Element, path: str, currency: str) -> tuple[str, str]:
+    """Return the VAT total in the document currency (a second total may be in the tax currency)."""
+    candidates = root.findall(path)
+    for element in candidates:
+        if element.text and element.text.strip() and element.get("currencyID", currency) == currency:
+            return element.text.strip(), path
+    for element in candidates:
+        if element.text and element.text.strip():
+            return element.text.strip(), path
+    return "", path
+
+
+def _due_from_term(invoice: InvoiceFields, term_text: str, source: str) -> InvoiceFields:
+    match = _TERM_DAYS.search(term_text)
+    if not match or not invoice.date.present:
+        return invoice
+    days = int(match.group(1))
+    due = Field(invoice.date.value + timedelta(days=days), 0.9, source, f"berekend: factuurdatum + {days} dagen")
+    return replace(invoice, due_date=due, payment_term_days=Field(days, 0.9, source))
+
+
+def _with_prepaid_note(invoice: InvoiceFields, prepaid: str) -> InvoiceFields:
+    amount = _amount(prepaid)
+    if amount and invoice.outstanding.present:
+        return replace(invoice, outstanding=replace(invoice.outstanding, note=f"vooruitbetaald {amount}"))
+    return invoice
+
+
+def _checked(result: EInvoice, source: str, today: date | None) -> EInvoice:
+    """Apply the consistency checks and add the problems of missing or contradicting values."""
+    invoice = result.fields
+    problems = list(result.problems)
+
+    if invoice.subtotal.present and invoice.vat.present and invoice.total.present:
+        if invoice.subtotal.value + invoice.vat.value != invoice.total.value:
+            invoice = replace(invoice, total=_lowered(invoice.total, MESSAGES["totals_disagree"]))
+    if invoice.total.present and invoice.outstanding.present and invoice.outstanding.value > invoice.total.value:
+        invoice = replace(invoice, outstanding=_lowered(invoice.outstanding, MESSAGES["payable_disagrees"]))
+    if invoice.date.present and today is not None and invoice.date.value > today:
+        invoice = replace(invoice, date=_lowered(invoice.date, "factuurdatum ligt in de toekomst"))
+    if invoice.date.present and invoice.due_date.present and invoice.due_date.value < invoice.date.value:
+        invoice = replace(invoice, due_date=_lowered(invoice.due_date, "vervaldatum ligt voor de factuurdatum"))
+
     if not invoice.number.present:
         problems.append(Problem("invoice_number_missing", "Factuurnummer niet gevonden", field="invoice.number", source=source))
     if not (invoice.outstanding.present or invoice.total.present):
         problems.append(Problem("invoice_total_missing", "Totaalbedrag niet gevonden", field="invoice.total", source=source))
-    if today is not None and invoice.date.present and invoice.date.value > today:
-        problems.append(Problem("invoice_date_unsure", "Factuurdatum onzeker (factuurdatum ligt in de toekomst)", field="invoice.date", source=source))
-    return invoice, seller, buyer, problems
+    if result.credit_note:
+        problems.append(Problem("einvoice_credit_note", MESSAGES["credit_note"], field="invoice.outstanding", source=source))
+    return replace(result, fields=invoice, problems=tuple(problems))
 
 
-def _party(element: ElementTree.Element | None, source: str, path: str, *, debtor: bool = False) -> Party:
-    if element is None:
-        return Party()
-
-    def text(sub: str) -> str:
-        found = element.find(sub, _NS)
-        return (found.text or "").strip() if found is not None and found.text else ""
-
-    def field(value: str | None, sub: str) -> Field[str]:
-        if not value:
-            return Field()
-        return Field(value, UBL_CONFIDENCE, f"{source}#xpath={path}/cac:Party/{sub}")
-
-    name = text("cac:PartyLegalEntity/cbc:RegistrationName") or text("cac:PartyName/cbc:Name")
-    kvk = ""
-    for company in element.findall("cac:PartyLegalEntity/cbc:CompanyID", _NS):
-        if company.get("schemeID") == KVK_SCHEME and is_valid_kvk(company.text or ""):
-            kvk = (company.text or "").strip()
-    vat_id = normalise_vat_id(text("cac:PartyTaxScheme/cbc:CompanyID"))
-    postcode_text = text("cac:PostalAddress/cbc:PostalZone")
-    country = text("cac:PostalAddress/cac:Country/cbc:IdentificationCode")
-    postcode = normalise_postcode(postcode_text) if country in ("", "NL") else postcode_text
-    street = " ".join(part for part in (text("cac:PostalAddress/cbc:StreetName"), text("cac:PostalAddress/cbc:BuildingNumber")) if part)
-    party = Party(
-        name=field(name, "cac:PartyLegalEntity/cbc:RegistrationName"),
-        contact=field(text("cac:Contact/cbc:Name"), "cac:Contact/cbc:Name"),
-        kvk=field(kvk, "cac:PartyLegalEntity/cbc:CompanyID"),
-        vat_id=field(vat_id, "cac:PartyTaxScheme/cbc:CompanyID"),
-        email=field(text("cac:Contact/cbc:ElectronicMail").lower(), "cac:Contact/cbc:ElectronicMail"),
-        phone=field(text("cac:Contact/cbc:Telephone"), "cac:Contact/cbc:Telephone"),
-        street=field(street, "cac:PostalAddress/cbc:StreetName"),
-        postcode=field(postcode, "cac:PostalAddress/cbc:PostalZone"),
-        city=field(text("cac:PostalAddress/cbc:CityName"), "cac:PostalAddress/cbc:CityName"),
-        country=field(country, "cac:PostalAddress/cac:Country"),
-    )
-    if debtor:
-        kind, confidence, note = debtor_kind(name, has_company_id=bool(kvk or vat_id))
-        party = _replace_field(party, "kind", Field(kind, confidence, f"{source}#xpath={path}", note))
-    return party
-
-
-def _replace_field(party: Party, name: str, value: Field) -> Party:
-    from dataclasses import replace
-
-    return replace(party, **{name: value})
+def _lowered(value: Field, note: str) -> Field:
+    return replace(value, confidence=min(value.confidence, FAILED_CHECK_CONFIDENCE), note=note)
 
 
 def _date(text: str) -> date | None:
@@ -135,6 +402,16 @@ def _date(text: str) -> date | None:
         return date.fromisoformat(text) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text) else None
     except ValueError:
         return None
+
+
+def _cii_date(text: str) -> date | None:
+    """Parse a CII date in format 102 (20141110); ISO dates are accepted too."""
+    if re.fullmatch(r"\d{8}", text):
+        try:
+            return date(int(text[:4]), int(text[4:6]), int(text[6:]))
+        except ValueError:
+            return None
+    return _date(text)
 
 
 def _amount(text: str) -> Decimal | None:

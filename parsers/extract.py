@@ -1,9 +1,12 @@
 """Extract step of intake: one parsed mail to client, debtor, invoices and review reasons.
 
 Each attachment is classified (invoice, terms, reminder, e-invoice, image, other) with a
-reason; the invoice PDFs are read for their fields and parties, and a claim typed in
-the mail body is read when no invoice is attached. Everything missing or unsure becomes
-a Problem with a Dutch message for the review queue.
+reason. A structured e-invoice (UBL or CII XML, also embedded in a Factur-X or ZUGFeRD
+PDF) is the source of truth for its invoice, and a PDF rendering of the same invoice is
+only cross-checked against it. Other invoice PDFs and scanned images are read for their
+fields and parties, and a claim typed in the mail body is read when no invoice is
+attached. Everything missing or unsure becomes a Problem with a Dutch message for the
+review queue, with the field path (`invoices[0].due_date`) it concerns.
 """
 
 from __future__ import annotations
@@ -14,11 +17,14 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 from parsers.body import extract_body_claim, parse_signature
-from parsers.einvoice import is_ubl_invoice, read_ubl_invoice
+from parsers.checks import apply_client_hints, check_sender_domain, document_domains
+from parsers.einvoice import EInvoice, einvoice_syntax, read_einvoice
+from parsers.images import read_image
 from parsers.invoice import extract_invoice_fields
 from parsers.model import (
     ACCEPT_CONFIDENCE,
     Attachment,
+    ClientHints,
     DocumentInfo,
     Extraction,
     Field,
@@ -45,6 +51,11 @@ MESSAGES = {
     "client_name_missing": "Naam van de cliënt (de verkoper op de factuur) niet gevonden",
     "client_email_missing": "E-mailadres van de cliënt ontbreekt (geen geldige afzender)",
     "several_debtors": "De facturen zijn gericht aan verschillende debiteuren; splits de opdracht",
+    "einvoice_pdf_mismatch": "De PDF wijkt af van de e-factuur: {what}; controleer welke juist is",
+    "einvoice_embedded_unreadable": (
+        "De PDF meldt een ingebedde e-factuur (Factur-X/ZUGFeRD), maar die kon niet gelezen worden; "
+        "alleen de PDF-tekst is gebruikt"
+    ),
 }
 
 
@@ -54,13 +65,18 @@ class _ReadInvoice:
     seller: Party
     buyer: Party
     problems: list[Problem]
+    structured: bool = False  # read from e-invoice XML: the source of truth for this invoice
+    domains: tuple[str, ...] = ()  # e-mail and web domains printed on the document
 
 
-def extract_claim(mail: ParsedMail, *, today: date, ocr: bool = True) -> Extraction:
+def extract_claim(
+    mail: ParsedMail, *, today: date, ocr: bool = True, hints: ClientHints | None = None
+) -> Extraction:
     """Extract client, debtor and invoices from a parsed mail.
 
     `today` is used to flag invoice dates in the future. `ocr` allows Tesseract on
-    scanned PDFs when it is installed.
+    scanned PDFs and images when it is installed. `hints` are what staff corrections
+    taught about this sender's invoices (see `dossiers.corrections.client_hints`).
     """
     problems: list[Problem] = list(mail.problems)
     documents: list[DocumentInfo] = []
@@ -68,13 +84,14 @@ def extract_claim(mail: ParsedMail, *, today: date, ocr: bool = True) -> Extract
 
     for attachment in mail.attachments:
         problems.extend(attachment.problems)
-        info, invoice = _handle_attachment(attachment, today=today, ocr=ocr)
+        info, invoice = _handle_attachment(attachment, today=today, ocr=ocr, hints=hints)
         documents.append(info)
         if invoice is not None:
             read.append(invoice)
-            problems.extend(invoice.problems)
 
-    read = _without_duplicates(read)
+    read = _merge_structured(read)
+    for item in read:
+        problems.extend(item.problems)
     signature = parse_signature(mail.text_body)
     body_invoice = None
     if not any(_has_claim(item.fields) for item in read):
@@ -84,8 +101,9 @@ def extract_claim(mail: ParsedMail, *, today: date, ocr: bool = True) -> Extract
 
     if not read and body_invoice is None:
         problems.append(Problem("no_invoice_found", MESSAGES["no_invoice_found"]))
-        client = _client(None, signature, mail)
-        return Extraction(client, Party(), (), tuple(documents), tuple(_unique(_client_problems(client) + problems)))
+        client = apply_client_hints(_client(None, signature, mail), hints)
+        all_problems = _client_problems(client, mail) + problems
+        return Extraction(client, Party(), (), tuple(documents), tuple(_unique(all_problems)))
 
     if body_invoice is not None:
         # Problems of unreadable PDFs stay; the "missing" problems of those PDFs are replaced by the body's.
@@ -95,17 +113,79 @@ def extract_claim(mail: ParsedMail, *, today: date, ocr: bool = True) -> Extract
 
     seller = next((item.seller for item in read if item.seller.name.present), read[0].seller)
     client = _client(seller, signature, mail)
+    client = apply_client_hints(client, hints)
+    domains = tuple(domain for item in read for domain in item.domains)
+    client, domain_problems = check_sender_domain(client, mail.from_address, domains)
     debtor = read[0].buyer
     debtor_problems = _debtor_problems(debtor)
     if len({item.buyer.name.value for item in read if item.buyer.name.present}) > 1:
         debtor_problems.append(Problem("several_debtors", MESSAGES["several_debtors"], field="debtor.name"))
 
     invoices = tuple(item.fields for item in read)
-    all_problems = _client_problems(client) + debtor_problems + problems
-    return Extraction(client, debtor, invoices, tuple(documents), tuple(_unique(all_problems)))
+    all_problems = _client_problems(client, mail) + domain_problems + debtor_problems + _with_invoice_paths(problems, invoices)
+    return Extraction(
+        client,
+        debtor,
+        invoices,
+        tuple(documents),
+        tuple(_unique(all_problems)),
+        body_only=body_invoice is not None,
+    )
 
 
-def _handle_attachment(attachment: Attachment, *, today: date, ocr: bool) -> tuple[DocumentInfo, _ReadInvoice | None]:
+def extract_document(
+    data: bytes,
+    filename: str,
+    *,
+    today: date,
+    ocr: bool = True,
+    hints: ClientHints | None = None,
+    content_type: str = "",
+) -> Extraction:
+    """Extract a claim from one file (PDF, e-invoice XML or image) that came without a mail.
+
+    There is no sender, so the client's e-mail address is not asked for.
+    """
+    kind = content_type or _content_type_of(filename, data)
+    attachment = Attachment(index=0, filename=filename, content_type=kind, payload=data, disposition="attachment")
+    mail = ParsedMail(
+        message_id="",
+        from_address="",
+        from_name="",
+        to_addresses=(),
+        reply_to="",
+        subject="",
+        date_header="",
+        in_reply_to="",
+        references=(),
+        headers={},
+        text_body="",
+        html_body="",
+        attachments=(attachment,),
+    )
+    extraction = extract_claim(mail, today=today, ocr=ocr, hints=hints)
+    problems = tuple(problem for problem in extraction.problems if problem.code != "client_email_missing")
+    return replace(extraction, problems=problems)
+
+
+def _content_type_of(filename: str, data: bytes) -> str:
+    name = filename.lower()
+    if data[:1024].lstrip().startswith(b"%PDF-") or name.endswith(".pdf"):
+        return "application/pdf"
+    if name.endswith(".xml") or data[:200].lstrip().startswith(b"<?xml"):
+        return "application/xml"
+    if data.startswith(b"\x89PNG") or name.endswith(".png"):
+        return "image/png"
+    if data.startswith(b"\xff\xd8") or name.endswith((".jpg", ".jpeg")):
+        return "image/jpeg"
+    if name.endswith((".tif", ".tiff")):
+        return "image/tiff"
+    return "application/octet-stream"
+
+
+def _handle_attachment(
+    attachment: Attachment, *, today: date, ocr: bool, hints: ClientHints | None
+) -> tuple[DocumentInfo, _ReadInvoice | None]:
     source = f"attachment[{attachment.index}]:{attachment.filename}"
     if not attachment.is_document:
         return DocumentInfo(attachment.index, "image", attachment.ignore_reason), None
@@ -116,29 +196,138 @@ def _handle_attachment(attachment: Attachment, *, today: date, ocr: bool) -> tup
     if content_type == "message/rfc822":
         return DocumentInfo(attachment.index, "correspondence", "doorgestuurde mail"), None
     if content_type in ("application/xml", "text/xml") or attachment.filename.lower().endswith(".xml"):
-        if is_ubl_invoice(attachment.payload):
-            fields, seller, buyer, problems = read_ubl_invoice(attachment.payload, attachment.index, source=source, today=today)
-            return DocumentInfo(attachment.index, "einvoice", "UBL-factuur (XML)"), _ReadInvoice(fields, seller, buyer, problems)
-        return DocumentInfo(attachment.index, "other", "XML zonder UBL-factuur"), None
+        syntax = einvoice_syntax(attachment.payload)
+        if syntax is None:
+            return DocumentInfo(attachment.index, "other", "XML zonder e-factuur"), None
+        result = read_einvoice(attachment.payload, attachment.index, source=source, today=today)
+        return DocumentInfo(attachment.index, "einvoice", f"e-factuur ({syntax} XML)"), _from_einvoice(result)
     if content_type.startswith("image/"):
-        return DocumentInfo(attachment.index, "image", "afbeelding"), None
+        return _handle_image(attachment, source, today=today, ocr=ocr, hints=hints)
     if content_type != "application/pdf":
         return DocumentInfo(attachment.index, "other", f"bestandstype {content_type}"), None
 
     pdf = read_pdf(attachment.payload, source=source, ocr=ocr)
+    structured = _embedded_einvoice(pdf, attachment.index, source, today)
+    if structured is not None:
+        return _handle_hybrid_pdf(pdf, structured, attachment.index, today=today, hints=hints)
+
     kind, reason = classify_pdf(attachment.filename, pdf)
+    extra: list[Problem] = []
+    if pdf.declares_einvoice:
+        extra.append(Problem("einvoice_embedded_unreadable", MESSAGES["einvoice_embedded_unreadable"], source=source))
     if kind != "invoice":
+        if extra:
+            return DocumentInfo(attachment.index, "invoice", "e-factuur-PDF zonder leesbare XML"), _ReadInvoice(
+                InvoiceFields(document_index=attachment.index), Party(), Party(), list(pdf.problems) + extra
+            )
         return DocumentInfo(attachment.index, kind, reason), None
 
-    fields, seller, buyer, problems = extract_invoice_fields(pdf, attachment.index, today=today)
+    fields, seller, buyer, problems = extract_invoice_fields(pdf, attachment.index, today=today, hints=hints)
     text_was_read = any(page.words for page in pdf.pages)
-    if text_was_read and not (fields.number.present or fields.total.present or fields.outstanding.present):
+    if text_was_read and not (fields.number.present or fields.total.present or fields.outstanding.present) and not extra:
         return DocumentInfo(attachment.index, "other", "geen factuurnummer of bedrag gevonden"), None
-    problems = list(pdf.problems) + problems
+    problems = list(pdf.problems) + extra + problems
     if not text_was_read:
         # Nothing was read: the PDF problem explains it, the per-field "missing" list would only repeat it.
         problems = [problem for problem in problems if not problem.code.startswith("invoice_")]
-    return DocumentInfo(attachment.index, "invoice", reason), _ReadInvoice(fields, seller, buyer, problems)
+    return DocumentInfo(attachment.index, "invoice", reason), _ReadInvoice(
+        fields, seller, buyer, problems, domains=document_domains(pdf.text)
+    )
+
+
+def _handle_image(
+    attachment: Attachment, source: str, *, today: date, ocr: bool, hints: ClientHints | None
+) -> tuple[DocumentInfo, _ReadInvoice | None]:
+    """OCR a scanned invoice sent as a JPEG, PNG or TIFF image; every value stays below the threshold."""
+    pdf = read_image(attachment.payload, source=source, ocr=ocr)
+    if not pdf.pages or not any(page.words for page in pdf.pages):
+        if _INVOICE_NAME.search(attachment.filename) and pdf.problems:
+            return DocumentInfo(attachment.index, "image", "afbeelding, niet gelezen"), _ReadInvoice(
+                InvoiceFields(document_index=attachment.index), Party(), Party(), list(pdf.problems)
+            )
+        return DocumentInfo(attachment.index, "image", "afbeelding"), None
+    kind, reason = classify_pdf(attachment.filename, pdf)
+    if kind != "invoice":
+        return DocumentInfo(attachment.index, "image", "afbeelding zonder factuur"), None
+    fields, seller, buyer, problems = extract_invoice_fields(pdf, attachment.index, today=today, hints=hints)
+    if not (fields.number.present or fields.total.present or fields.outstanding.present):
+        return DocumentInfo(attachment.index, "image", "afbeelding zonder factuurnummer of bedrag"), None
+    return DocumentInfo(attachment.index, "invoice", "gescande factuur (afbeelding, OCR)"), _ReadInvoice(
+        fields, seller, buyer, list(pdf.problems) + problems, domains=document_domains(pdf.text)
+    )
+
+
+def _embedded_einvoice(pdf: PdfDocument, index: int, source: str, today: date) -> EInvoice | None:
+    for name, payload in pdf.embedded_files:
+        if einvoice_syntax(payload) is None:
+            continue
+        result = read_einvoice(payload, index, source=f"{source}/{name}", today=today)
+        if result.syntax:
+            return result
+    return None
+
+
+def _handle_hybrid_pdf(
+    pdf: PdfDocument, structured: EInvoice, index: int, *, today: date, hints: ClientHints | None
+) -> tuple[DocumentInfo, _ReadInvoice]:
+    """Take a Factur-X / ZUGFeRD PDF's XML as the truth and cross-check its printed text."""
+    read = _from_einvoice(structured)
+    if any(page.words for page in pdf.pages):
+        printed, _, _, _ = extract_invoice_fields(pdf, index, today=today, hints=hints)
+        read = replace(read, problems=read.problems + _cross_check(structured.fields, printed, pdf.source))
+    info = DocumentInfo(index, "einvoice", f"e-factuur in PDF ({structured.syntax} XML)")
+    return info, replace(read, domains=document_domains(pdf.text))
+
+
+def _from_einvoice(result: EInvoice) -> _ReadInvoice:
+    return _ReadInvoice(result.fields, result.seller, result.buyer, list(result.problems), structured=bool(result.syntax))
+
+
+def _cross_check(truth: InvoiceFields, printed: InvoiceFields, source: str) -> list[Problem]:
+    """Compare the printed invoice number and total with the e-invoice's."""
+    problems: list[Problem] = []
+    if printed.number.present and truth.number.present and _normalised_number(printed.number.value) != _normalised_number(truth.number.value):
+        what = f"factuurnummer {printed.number.value} in de PDF, {truth.number.value} in de XML"
+        problems.append(Problem("einvoice_pdf_mismatch", MESSAGES["einvoice_pdf_mismatch"].format(what=what), field="invoice.number", source=printed.number.source or source))
+    printed_total = printed.total if printed.total.present else printed.outstanding
+    totals = {value.value for value in (truth.total, truth.outstanding) if value.present}
+    if printed_total.present and totals and printed_total.value not in totals:
+        shown = ", ".join(f"{value:.2f}" for value in sorted(totals))
+        what = f"totaal {printed_total.value:.2f} in de PDF, {shown} in de XML"
+        problems.append(Problem("einvoice_pdf_mismatch", MESSAGES["einvoice_pdf_mismatch"].format(what=what), field="invoice.total", source=printed_total.source or source))
+    return problems
+
+
+def _normalised_number(value: object) -> str:
+    return re.sub(r"[\s\-/._]", "", str(value)).lstrip("0").upper()
+
+
+def _merge_structured(read: list[_ReadInvoice]) -> list[_ReadInvoice]:
+    """Keep one read per invoice: an e-invoice wins over its PDF rendering, which is cross-checked.
+
+    A single PDF beside a single e-invoice is taken as its rendering even when its
+    number differs, so that a misread number becomes a review reason, not a second claim.
+    """
+    structured = [item for item in read if item.structured]
+    printed = [item for item in read if not item.structured]
+    if structured:
+        kept = list(structured)
+        numbers = {_normalised_number(item.fields.number.value) for item in structured if item.fields.number.present}
+        unmatched: list[_ReadInvoice] = []
+        for item in printed:
+            number = item.fields.number.value
+            twin = next((s for s in structured if number and _normalised_number(s.fields.number.value) == _normalised_number(number)), None)
+            if twin is None and len(structured) == 1 and len(printed) == 1 and _has_claim(item.fields):
+                twin = structured[0]
+            if twin is None:
+                if not number or _normalised_number(number) not in numbers:
+                    unmatched.append(item)
+                continue
+            checks = _cross_check(twin.fields, item.fields, item.fields.number.source)
+            position = kept.index(twin)
+            kept[position] = replace(twin, problems=twin.problems + checks, domains=twin.domains + item.domains)
+        read = kept + unmatched
+    return _without_duplicates(read)
 
 
 def classify_pdf(filename: str, pdf: PdfDocument) -> tuple[str, str]:
@@ -165,7 +354,7 @@ def _has_claim(fields: InvoiceFields) -> bool:
 
 
 def _without_duplicates(read: list[_ReadInvoice]) -> list[_ReadInvoice]:
-    """Keep one read per invoice number (a PDF and its UBL twin, or the same PDF twice)."""
+    """Keep one read per invoice number (the same PDF attached twice)."""
     kept: list[_ReadInvoice] = []
     seen: set[str] = set()
     for item in read:
@@ -188,7 +377,7 @@ def _client(seller: Party | None, signature: Party, mail: ParsedMail) -> Party:
     return client
 
 
-def _client_problems(client: Party) -> list[Problem]:
+def _client_problems(client: Party, mail: ParsedMail) -> list[Problem]:
     problems: list[Problem] = []
     if not client.name.present:
         problems.append(Problem("client_name_missing", MESSAGES["client_name_missing"], field="client.name"))
@@ -206,6 +395,28 @@ def _debtor_problems(debtor: Party) -> list[Problem]:
     if debtor.name.present and (not debtor.kind.present or debtor.kind.confidence < ACCEPT_CONFIDENCE):
         problems.append(Problem("debtor_kind_unsure", MESSAGES["debtor_kind_unsure"], field="debtor.kind", source=debtor.kind.source))
     return problems
+
+
+def _with_invoice_paths(problems: list[Problem], invoices: tuple[InvoiceFields, ...]) -> list[Problem]:
+    """Rename "invoice.total" of a document's problem to the path of its claim, "invoices[1].total"."""
+    renamed: list[Problem] = []
+    for problem in problems:
+        if problem.field.startswith("invoice."):
+            position = _invoice_position(problem.source, invoices)
+            if position is not None:
+                problem = replace(problem, field=f"invoices[{position}].{problem.field.removeprefix('invoice.')}")
+        renamed.append(problem)
+    return renamed
+
+
+def _invoice_position(source: str, invoices: tuple[InvoiceFields, ...]) -> int | None:
+    if source.startswith("body"):
+        return next((position for position, invoice in enumerate(invoices) if invoice.document_index is None), None)
+    match = re.match(r"attachment\[(\d+)\]", source)
+    if match is None:
+        return 0 if len(invoices) == 1 else None
+    index = int(match.group(1))
+    return next((position for position, invoice in enumerate(invoices) if invoice.document_index == index), None)
 
 
 def _unique(problems: list[Problem]) -> list[Problem]:

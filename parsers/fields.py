@@ -67,12 +67,33 @@ class Candidate:
     note: str = ""
 
 
-def find_candidates(lines: list[Line]) -> dict[str, list[Candidate]]:
-    """Collect every labelled value on the lines, per field kind, in reading order."""
+# Note on a candidate found after a label that staff corrections taught for this client.
+LEARNED_NOTE = "label geleerd uit correcties"
+# Strength of a learned label: above every generic label, so it wins where both match.
+LEARNED_STRENGTH = 0.92
+
+
+def learned_label_patterns(labels: list[tuple[str, str]]) -> list[tuple[str, float, re.Pattern[str]]]:
+    """Turn (field kind, printed label) pairs into label rules that outrank the generic ones."""
+    rules: list[tuple[str, float, re.Pattern[str]]] = []
+    for kind, label in labels:
+        words = [re.escape(word) for word in label.strip().rstrip(":").split()]
+        if not words:
+            continue
+        rules.append((kind, LEARNED_STRENGTH, re.compile(r"(?<![\w])" + r"\s*".join(words) + r"\s*:?", _I)))
+    return rules
+
+
+def find_candidates(lines: list[Line], learned: list[tuple[str, str]] | None = None) -> dict[str, list[Candidate]]:
+    """Collect every labelled value on the lines, per field kind, in reading order.
+
+    `learned` holds (field kind, label) pairs this client prints; they are tried first.
+    """
+    rules = learned_label_patterns(learned or []) + LABELS
     found: dict[str, list[Candidate]] = {}
     for index, line in enumerate(lines):
         claimed: list[tuple[float, float]] = []
-        for kind, strength, pattern in LABELS:
+        for kind, strength, pattern in rules:
             hit = _find_label_in_columns(line, pattern)
             if hit is None:
                 continue
@@ -89,6 +110,8 @@ def find_candidates(lines: list[Line]) -> dict[str, list[Candidate]]:
                 candidate = _value_after(kind, strength - 0.05, index + 1, label_words, below)
             if candidate is None:
                 continue
+            if strength == LEARNED_STRENGTH:
+                candidate = Candidate(candidate.kind, candidate.value, candidate.confidence, candidate.line_index, candidate.words, LEARNED_NOTE)
             claimed.append(span)
             found.setdefault(kind, []).append(candidate)
 
@@ -257,6 +280,8 @@ def best(candidates: list[Candidate]) -> Candidate | None:
     top = max(candidates, key=lambda item: item.confidence)
     chosen = next(item for item in candidates if item.confidence == top.confidence)
     rivals = {item.value for item in candidates if item.confidence >= chosen.confidence - 0.05 and item.value != chosen.value}
+    if chosen.note == LEARNED_NOTE:
+        return chosen  # this client prints the field under this label; other labels are not its
     if rivals and chosen.kind in ("number", "date"):
         return Candidate(
             chosen.kind,

@@ -13,25 +13,29 @@ from datetime import date, timedelta
 from decimal import Decimal
 from itertools import combinations
 
-from parsers.fields import Candidate, best, find_candidates
+from parsers.dutch import find_amounts, find_dates
+from parsers.fields import LEARNED_NOTE, LEARNED_STRENGTH, Candidate, best, find_candidates
 from parsers.layout import Segment, build_blocks, split_segments
-from parsers.model import ACCEPT_CONFIDENCE, Field, InvoiceFields, Party, Problem
+from parsers.model import ACCEPT_CONFIDENCE, ClientHints, Field, InvoiceFields, Party, Problem
 from parsers.parties import find_parties
-from parsers.pdf import Line, PdfDocument
+from parsers.pdf import Line, PdfDocument, Word
 
 logger = logging.getLogger(__name__)
 
 # Confidence given to amounts that add up (subtotal + VAT = total).
 CONFIRMED = 0.97
+# Corrections of one field under one label (or at one place) before that label is trusted.
+LEARN_AFTER = 2
 
 
 def extract_invoice_fields(
-    pdf: PdfDocument, document_index: int, *, today: date | None = None
+    pdf: PdfDocument, document_index: int, *, today: date | None = None, hints: ClientHints | None = None
 ) -> tuple[InvoiceFields, Party, Party, list[Problem]]:
     """Read one invoice PDF: its fields, its seller (the client) and its buyer (the debtor).
 
     `today` is the date against which an invoice date in the future is flagged; without
-    it that check is skipped. Problems list what is missing or unsure, in Dutch.
+    it that check is skipped. `hints` add the labels and amount positions staff taught
+    for this client. Problems list what is missing or unsure, in Dutch.
     """
     source = pdf.source or f"attachment[{document_index}]"
     lines: list[Line] = []
@@ -44,7 +48,9 @@ def extract_invoice_fields(
         lines.extend(page_lines)
         page_of.extend([page.number] * len(page_lines))
 
-    invoice, problems = fields_from_lines(lines, source=source, document_index=document_index, today=today, page_of=page_of)
+    invoice, problems = fields_from_lines(
+        lines, source=source, document_index=document_index, today=today, page_of=page_of, hints=hints
+    )
     seller, buyer = find_parties(build_blocks(segments), source)
     return invoice, seller, buyer, problems
 
@@ -56,9 +62,13 @@ def fields_from_lines(
     document_index: int | None,
     today: date | None,
     page_of: list[int] | None = None,
+    hints: ClientHints | None = None,
 ) -> tuple[InvoiceFields, list[Problem]]:
     """Build InvoiceFields from positioned lines (a PDF's or a mail body's) and check them."""
-    candidates = find_candidates(lines)
+    learned = [(label.field, label.label) for label in hints.labels if label.corrections >= LEARN_AFTER] if hints else []
+    candidates = find_candidates(lines, learned)
+    if hints is not None and page_of is not None:
+        _add_learned_positions(candidates, lines, page_of, hints)
 
     def field(kind: str) -> Field:
         chosen = best(candidates.get(kind, []))
@@ -84,6 +94,48 @@ def fields_from_lines(
     if invoice.total.present:
         invoice = replace(invoice, currency=Field("EUR", invoice.total.confidence, invoice.total.source))
     return invoice, _problems(invoice, source)
+
+
+def _add_learned_positions(
+    candidates: dict[str, list[Candidate]], lines: list[Line], page_of: list[int], hints: ClientHints
+) -> None:
+    """Add the value printed where staff found this field on the client's earlier invoices.
+
+    A position corrected `LEARN_AFTER` times or more gives a trusted candidate; a single
+    correction gives one below the threshold, so staff still see it.
+    """
+    for position in hints.positions:
+        words: list[Word] = []
+        line_index = None
+        for index, line in enumerate(lines):
+            if page_of[index] != position.page or line.bottom < position.top - 3 or line.top > position.bottom + 3:
+                continue
+            inside = [word for word in line.words if word.x1 > position.x0 - 4 and word.x0 < position.x1 + 4]
+            if inside:
+                words.extend(inside)
+                line_index = index if line_index is None else line_index
+        if not words or line_index is None:
+            continue
+        text = " ".join(word.text for word in words)
+        value = _value_of_kind(position.field, text)
+        if value is None:
+            continue
+        strength = LEARNED_STRENGTH if position.corrections >= LEARN_AFTER else 0.7
+        confidence = min([strength] + [word.confidence for word in words])
+        candidates.setdefault(position.field, []).insert(0, Candidate(position.field, value, confidence, line_index, tuple(words), LEARNED_NOTE))
+
+
+def _value_of_kind(kind: str, text: str) -> object | None:
+    if kind in ("date", "due_date"):
+        found = find_dates(text)
+        return found[0].value if len(found) == 1 else None
+    if kind in ("total", "outstanding", "subtotal", "vat"):
+        amounts = find_amounts(text)
+        return amounts[-1].value if amounts else None
+    if kind == "number":
+        token = text.strip().split()[-1] if text.strip() else ""
+        return token if any(char.isdigit() for char in token) else None
+    return None
 
 
 def _where(source: str, candidate: Candidate, page_of: list[int] | None) -> str:

@@ -140,6 +140,7 @@ class _Walker:
                     "charset_fallback",
                     f"Tekensoort '{part.get_param('charset')}' onbekend of onjuist; gelezen als {decoded.codec}",
                     source="body",
+                    blocking=False,  # the text was decoded; the values read from it carry their own confidence
                 )
             )
         target = self.text_bodies if content_type == "text/plain" else self.html_bodies

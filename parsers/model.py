@@ -164,9 +164,72 @@ class Extraction:
     invoices: tuple[InvoiceFields, ...]
     documents: tuple[DocumentInfo, ...]
     problems: tuple[Problem, ...] = ()
+    # True when the claim was read from the mail text because no attachment held one.
+    body_only: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return _jsonable(dataclasses.asdict(self))
+
+
+@dataclass(frozen=True)
+class LearnedLabel:
+    """A label that staff corrections showed to introduce a field on this client's invoices."""
+
+    field: str  # an InvoiceFields name: "number", "date", "due_date", "total", "outstanding", ...
+    label: str  # the label text as printed, for example "Ons kenmerk"
+    corrections: int = 1
+
+
+@dataclass(frozen=True)
+class LearnedPosition:
+    """Where on the page staff found an amount this client's invoices print, in PDF points."""
+
+    field: str
+    page: int
+    x0: float
+    top: float
+    x1: float
+    bottom: float
+    corrections: int = 1
+
+
+@dataclass(frozen=True)
+class ClientHints:
+    """What earlier staff corrections taught about one client's invoices.
+
+    The party values are the client's own (the seller on its invoices), confirmed by
+    staff; `labels` and `positions` tell the extractor where this client prints a
+    field that the generic rules missed or read wrong.
+    """
+
+    client_email: str = ""
+    name: str | None = None
+    kvk: str | None = None
+    vat_id: str | None = None
+    iban: str | None = None
+    street: str | None = None
+    postcode: str | None = None
+    city: str | None = None
+    labels: tuple[LearnedLabel, ...] = ()
+    positions: tuple[LearnedPosition, ...] = ()
+
+    @property
+    def empty(self) -> bool:
+        party = (self.name, self.kvk, self.vat_id, self.iban, self.street, self.postcode, self.city)
+        return not any(party) and not self.labels and not self.positions
+
+    def party_values(self) -> dict[str, str]:
+        """Return the known client values by Party field name, without the unknown ones."""
+        values = {
+            "name": self.name,
+            "kvk": self.kvk,
+            "vat_id": self.vat_id,
+            "iban": self.iban,
+            "street": self.street,
+            "postcode": self.postcode,
+            "city": self.city,
+        }
+        return {key: value for key, value in values.items() if value}
 
 
 def _jsonable(value: Any) -> Any:

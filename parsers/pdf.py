@@ -15,10 +15,11 @@ from __future__ import annotations
 import ctypes
 import io
 import logging
+import math
 import threading
 import time
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
@@ -37,6 +38,11 @@ MAX_GARBAGE_SHARE = 0.2
 # Pages larger than this many square points are not rendered for OCR (an A4 page is
 # about 0.5 million); a hostile page size would otherwise allocate gigabytes.
 MAX_OCR_PAGE_AREA = 4_000_000
+
+# Embedded files read from one PDF, and the largest one kept; an e-invoice XML is
+# seldom above a few hundred KiB.
+MAX_EMBEDDED_FILES = 20
+MAX_EMBEDDED_BYTES = 5 * 1024 * 1024
 
 _SPACE_CHARS = {" ", "\u00a0", "\u202f", "\u2009", "\u2007", "\t", "\r", "\n", "\u200b"}
 
@@ -121,6 +127,10 @@ class PdfDocument:
     problems: tuple[Problem, ...] = ()
     encrypted: bool = False
     source: str = ""  # where the PDF came from, e.g. "attachment[0]:Factuur.pdf"
+    # Files embedded in the PDF (name, bytes), such as the XML of a Factur-X or ZUGFeRD invoice.
+    embedded_files: tuple[tuple[str, bytes], ...] = ()
+    # True when the PDF says it carries a Factur-X, ZUGFeRD or XRechnung invoice.
+    declares_einvoice: bool = False
 
     @property
     def text(self) -> str:
@@ -188,7 +198,8 @@ def _read_document(
         return _failed("pdf_unreadable", source)
     if page_count > max_pages:
         problems.append(
-            Problem("pdf_pages_skipped", MESSAGES["pdf_pages_skipped"].format(read=max_pages, total=page_count), source=source)
+            # Invoice fields sit on the first pages; a missing field is reported on its own.
+            Problem("pdf_pages_skipped", MESSAGES["pdf_pages_skipped"].format(read=max_pages, total=page_count), source=source, blocking=False)
         )
 
     pages: list[PdfPage] = []
@@ -225,7 +236,43 @@ def _read_document(
         problems.append(_no_text_problem("pdf_text_layer_unreadable", bool(ocr_done), source))
 
     encrypted = _is_encrypted(data)
-    return PdfDocument(tuple(pages), page_count, tuple(problems), encrypted, source)
+    return PdfDocument(
+        tuple(pages),
+        page_count,
+        tuple(problems),
+        encrypted,
+        source,
+        embedded_files=_embedded_files(document),
+        declares_einvoice=_declares_einvoice(data),
+    )
+
+
+def _embedded_files(document: pdfium.PdfDocument) -> tuple[tuple[str, bytes], ...]:
+    """Return the embedded files that may be e-invoice XML, within count and size limits."""
+    files: list[tuple[str, bytes]] = []
+    try:
+        count = document.count_attachments()
+    except pdfium.PdfiumError:
+        return ()
+    for index in range(min(count, MAX_EMBEDDED_FILES)):
+        try:
+            attachment = document.get_attachment(index)
+            name = attachment.get_name() or f"embedded-{index}"
+            if not name.lower().endswith(".xml"):
+                continue
+            payload = bytes(attachment.get_data())
+        except (pdfium.PdfiumError, OSError, ValueError) as error:
+            logger.info("embedded file %s could not be read: %s", index, error)
+            continue
+        if len(payload) <= MAX_EMBEDDED_BYTES:
+            files.append((name, payload))
+    return tuple(files)
+
+
+def _declares_einvoice(data: bytes) -> bool:
+    """Tell whether the XMP metadata or a file spec names a Factur-X / ZUGFeRD / XRechnung XML."""
+    markers = (b"factur-x.xml", b"ZUGFeRD-invoice.xml", b"zugferd-invoice.xml", b"xrechnung.xml", b"urn:factur-x:pdfa", b"urn:ferd:pdfa")
+    return any(marker in data for marker in markers)
 
 
 def _no_text_problem(code: str, ocr_done: bool, source: str) -> Problem:
@@ -243,17 +290,28 @@ def _is_encrypted(data: bytes) -> bool:
 
 
 def _page_words(page: pdfium.PdfPage) -> tuple[list[Word], int, int]:
-    """Return the words of a page, the number of visible characters and how many are garbage."""
+    """Return the words of a page, the number of visible characters and how many are garbage.
+
+    Characters drawn twice on nearly the same spot ("fake bold") are kept once, and
+    sideways text is turned upright and placed below the page (see `_upright`).
+    """
     textpage = page.get_textpage()
     try:
         height = page.get_height()
-        chars = _page_chars(textpage, height)
+        width = page.get_width()
+        chars = _without_overprint(_page_chars(textpage, height))
     finally:
         textpage.close()
 
     visible = [char for char in chars if char.text not in _SPACE_CHARS]
     garbage = sum(1 for char in visible if char.garbage)
-    return _build_words(chars), len(visible), garbage
+    upright = [char for char in chars if char.quarter_turns == 0]
+    words = _build_words(upright)
+    for turns in (1, 3):
+        turned = [char for char in chars if char.quarter_turns == turns]
+        if any(char.text not in _SPACE_CHARS for char in turned):
+            words.extend(_build_words([_upright(char, width, height) for char in turned]))
+    return words, len(visible), garbage
 
 
 @dataclass(frozen=True)
@@ -265,6 +323,66 @@ class _Char:
     bottom: float
     size: float
     garbage: bool
+    # Rotation of the text in quarter turns counter-clockwise: 0 upright, 1 reading
+    # bottom to top, 2 upside down, 3 reading top to bottom.
+    quarter_turns: int = 0
+
+
+# Sideways text is laid out below the page, this far under its bottom edge, so that
+# it forms lines of its own and never merges with the upright text.
+SIDEWAYS_OFFSET = 40.0
+
+
+def _upright(char: _Char, page_width: float, page_height: float) -> _Char:
+    """Turn a sideways character upright, in a band below the page per direction.
+
+    Positions of such words are therefore not page positions; their `top` is larger
+    than the page height.
+    """
+    if char.text in _SPACE_CHARS and char.x0 == char.x1:
+        return char
+    if char.quarter_turns == 1:
+        # Reading bottom to top: the reading axis is upwards, lines follow to the right.
+        x0, x1 = page_height - char.bottom, page_height - char.top
+        top, bottom = char.x0, char.x1
+    else:
+        # Reading top to bottom: the reading axis is downwards, lines follow to the left.
+        x0, x1 = char.top, char.bottom
+        top, bottom = page_width - char.x1, page_width - char.x0
+    offset = page_height + SIDEWAYS_OFFSET
+    if char.quarter_turns == 3:
+        offset += page_width + SIDEWAYS_OFFSET  # a band of its own under the other sideways band
+    return replace(char, x0=x0, x1=x1, top=top + offset, bottom=bottom + offset)
+
+
+def _without_overprint(chars: list[_Char]) -> list[_Char]:
+    """Drop characters drawn a second time over the same character ("fake bold").
+
+    Word processors imitate bold by drawing each glyph two to four times, shifted by a
+    fraction of a point. A copy is the same character whose box starts within a third
+    of the character's width and height of a kept one; real double letters ("ee") sit a
+    whole width apart.
+    """
+    kept: list[_Char] = []
+    seen: dict[tuple[str, int, int], list[_Char]] = {}
+    for char in chars:
+        if char.text in _SPACE_CHARS:
+            kept.append(char)
+            continue
+        key_x, key_y = int(char.x0 // 2), int(char.top // 2)
+        width = max(char.x1 - char.x0, 0.5)
+        height = max(char.bottom - char.top, 0.5)
+        duplicate = False
+        for dx in (-1, 0, 1):
+            for dy in (-1, 0, 1):
+                for other in seen.get((char.text, key_x + dx, key_y + dy), ()):
+                    if abs(other.x0 - char.x0) < width / 3 and abs(other.top - char.top) < height / 3:
+                        duplicate = True
+        if duplicate:
+            continue
+        seen.setdefault((char.text, key_x, key_y), []).append(char)
+        kept.append(char)
+    return kept
 
 
 def _page_chars(textpage: pdfium.PdfTextPage, page_height: float) -> list[_Char]:
@@ -272,15 +390,17 @@ def _page_chars(textpage: pdfium.PdfTextPage, page_height: float) -> list[_Char]
     count = pdfium_c.FPDFText_CountChars(handle)
     rect = pdfium_c.FS_RECTF()
     chars: list[_Char] = []
+    turns = 0
     for index in range(max(count, 0)):
         code = pdfium_c.FPDFText_GetUnicode(handle, index)
         if pdfium_c.FPDFText_IsGenerated(handle, index):
-            chars.append(_Char(" ", 0, 0, 0, 0, 0, False))
+            chars.append(_Char(" ", 0, 0, 0, 0, 0, False, turns))
             continue
         text = chr(code) if 0 < code < 0x110000 else "\ufffd"
         if not pdfium_c.FPDFText_GetLooseCharBox(handle, index, ctypes.byref(rect)):
             continue
         garbage = _is_garbage(text) or bool(pdfium_c.FPDFText_HasUnicodeMapError(handle, index))
+        turns = _quarter_turns(pdfium_c.FPDFText_GetCharAngle(handle, index))
         chars.append(
             _Char(
                 text=text,
@@ -290,9 +410,23 @@ def _page_chars(textpage: pdfium.PdfTextPage, page_height: float) -> list[_Char]
                 bottom=page_height - rect.bottom,
                 size=pdfium_c.FPDFText_GetFontSize(handle, index),
                 garbage=garbage,
+                quarter_turns=turns,
             )
         )
     return chars
+
+
+def _quarter_turns(angle: float) -> int:
+    """Round a character angle to counter-clockwise quarter turns.
+
+    PDFium 6xxx measures the angle in radians clockwise (text reading bottom to top has
+    3π/2) and returns -1 when it is unknown.
+    """
+    if angle < 0:
+        return 0
+    turns = (4 - round(angle / (math.pi / 2))) % 4
+    # Upside-down text is rare and read as upright rather than dropped.
+    return 0 if turns == 2 else turns
 
 
 def _is_garbage(text: str) -> bool:
