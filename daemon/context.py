@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
-import socket
 import os
+import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from daemon.clock import Clock
+from daemon.message_ids import MessageIdSigner, load_or_create_secret
 from daemon.settings import TEMPLATES_DIR, Settings
 from daemon.templating import make_environment
 from dossiers.db import make_engine, make_session_factory
@@ -29,6 +30,7 @@ class DaemonContext:
     engine: Engine
     sessions: sessionmaker[Session]
     templates: Environment
+    signer: MessageIdSigner
     worker_id: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
 
     @classmethod
@@ -40,6 +42,7 @@ class DaemonContext:
             engine=engine,
             sessions=make_session_factory(engine),
             templates=make_environment(TEMPLATES_DIR),
+            signer=MessageIdSigner(_secret(settings), settings.agency.message_id_domain),
         )
 
     @contextmanager
@@ -57,3 +60,12 @@ class DaemonContext:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def _secret(settings: Settings) -> bytes:
+    if settings.secret_key:
+        return settings.secret_key.encode()
+    # Only SQLite gets here (settings reject PostgreSQL without a key): keep the key
+    # beside the database file, so every process of this installation shares it.
+    database = Path(settings.database_url.split("///", 1)[1]) if "///" in settings.database_url else Path("var/incasso.db")
+    return load_or_create_secret(database.parent / "secret.key")

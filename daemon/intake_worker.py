@@ -1,8 +1,12 @@
-"""Intake step: turn one stored message into a dossier, a review item or an ignore.
+"""Intake step: decide what one stored message is and record exactly one outcome.
 
-Parsing and extraction run outside any transaction (they are slow and pure). The
-outcome, the dossier, the review item and the client's reply are then written in one
-transaction, after re-checking that this worker still holds the message's lease.
+In order: a bounce of our own mail; other automatic mail (auto-replies, lists), noted on
+its dossier when it answers one of ours; a failed sender authentication (triage); a
+message that belongs to an existing dossier (client follow-up, re-sent claim or debtor
+response); a new claim from a known client (dossier, or dossier in review); anything
+else from an unknown sender (triage). Parsing and extraction run outside any
+transaction; the outcome, its dossier changes and any reply are written in one
+transaction after re-checking this worker's lease.
 """
 
 from __future__ import annotations
@@ -11,14 +15,20 @@ import logging
 
 from daemon.context import DaemonContext
 from daemon.logs import working_on
-from daemon.replies import queue_dossier_reply
+from daemon.replies import Replies
+from dossiers import conversations
 from dossiers.blobs import get_blob
 from dossiers.inbound import claim_next, record_failure, still_leased_by
-from dossiers.intake import apply_decision, ignore_message, park_for_review
+from dossiers.intake import IntakeResult, apply_decision, park_for_review
 from dossiers.intake_rules import Reason, automatic_reason, decide
-from dossiers.models import InboundMessage
+from dossiers.matching import known_client, match_dossier
+from dossiers.models import InboundMessage, OutboxItem
+from parsers.authentication import authentication_failures
+from parsers.bounce import Bounce, looks_like_bounce, parse_bounce
 from parsers.extract import extract_claim
 from parsers.mail import parse_message
+from parsers.model import Extraction, ParsedMail
+from parsers.replies import ReplyIntents, classify_reply
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +38,7 @@ class IntakeWorker:
 
     def __init__(self, context: DaemonContext) -> None:
         self.context = context
+        self.replies = Replies(context.templates, context.settings, context.signer)
 
     def run_once(self) -> int:
         """Process at most one message; return how many were processed (0 or 1)."""
@@ -59,7 +70,11 @@ class IntakeWorker:
 
         mail = parse_message(raw)
         automatic = automatic_reason(mail, context.own_addresses)
-        extraction = None if automatic else extract_claim(mail, today=today)
+        bounce = None
+        if looks_like_bounce(mail.from_address, mail.subject, mail.headers.get("content-type", "")):
+            bounce = parse_bounce(raw)
+        extraction = None if (automatic or bounce) else extract_claim(mail, today=today)
+        intents = classify_reply(mail.text_body, mail.subject)
 
         with context.session() as session:
             inbound = still_leased_by(session, inbound_id, context.worker_id)
@@ -67,34 +82,73 @@ class IntakeWorker:
                 logger.info("message %s was finished by another worker; skipped", inbound_id)
                 session.rollback()
                 return
-            now = context.clock.now()
-            if automatic is not None:
-                ignore_message(session, inbound, automatic, now)
-                session.commit()
-                logger.info("message %s ignored: %s", inbound_id, automatic.code)
-                return
-
-            assert extraction is not None
-            decision = decide(mail, extraction, today=today)
-            result = apply_decision(session, inbound, mail, extraction, decision, now=now, today=today)
-            if result.dossier is not None and result.duplicate_of is None:
-                queue_dossier_reply(
-                    session,
-                    context.templates,
-                    context.settings.agency,
-                    inbound,
-                    mail,
-                    result,
-                    now=now,
-                    received_on=today,
-                )
+            result = self._route(session, inbound, mail, automatic, bounce, extraction, intents)
             session.commit()
         logger.info(
             "message %s -> %s%s",
             inbound_id,
             result.outcome,
-            f" ({decision.reason_codes})" if decision.reasons else "",
+            f" ({','.join(reason.code for reason in result.reasons)})" if result.reasons else "",
         )
+
+    def _route(
+        self,
+        session,  # type: ignore[no-untyped-def]
+        inbound: InboundMessage,
+        mail: ParsedMail,
+        automatic: Reason | None,
+        bounce: Bounce | None,
+        extraction: Extraction | None,
+        intents: ReplyIntents,
+    ) -> IntakeResult:
+        now = self.context.clock.now()
+        today = self.context.clock.today()
+        signer = self.context.signer
+
+        if bounce is not None:
+            item = None
+            if bounce.original_message_id and signer.is_ours(bounce.original_message_id):
+                item = session.query(OutboxItem).filter_by(message_id=bounce.original_message_id).one_or_none()
+            return conversations.apply_bounce(session, inbound, bounce, item, now)
+
+        match = match_dossier(session, inbound, mail, extraction, signer.ours_in)
+        if automatic is not None:
+            dossier = match.dossier if match and match.method == "message_id" else None
+            return conversations.note_automatic(session, inbound, dossier, automatic, now)
+
+        assert extraction is not None
+        failures = authentication_failures(mail.headers.get("authentication-results", ""))
+        if failures:
+            reason = Reason("authentication_failed", f"Afzender niet bevestigd door de mailserver ({', '.join(failures)})")
+            return conversations.triage(session, inbound, [reason], now, suggested=match.dossier if match else None, extraction=extraction)
+
+        if match is not None and not match.trusted:
+            reason = Reason("sender_not_in_dossier", f"Dossiernummer {match.dossier.number} genoemd door een afzender die niet bij dit dossier hoort")
+            return conversations.triage(session, inbound, [reason], now, suggested=match.dossier, extraction=extraction)
+
+        if match is not None and match.side == "debtor":
+            return conversations.debtor_response(session, inbound, mail, extraction, match.dossier, intents, now=now)
+
+        if match is not None:
+            result, followup = conversations.client_followup(
+                session, inbound, mail, extraction, match.dossier, intents, duplicate=match.duplicate, now=now
+            )
+            if followup.already_in_progress:
+                self.replies.already_in_progress(session, match.dossier, mail, now=now)
+            elif followup.acknowledge:
+                self.replies.followup_received(session, inbound.id, match.dossier, mail, now=now)
+            return result
+
+        client = known_client(session, mail.from_address)
+        if client is None:
+            reason = Reason("unknown_sender", "Onbekende afzender; registreer de afzender als opdrachtgever of wijs het bericht af")
+            return conversations.triage(session, inbound, [reason], now, extraction=extraction)
+
+        decision = decide(mail, extraction, today=today)
+        result = apply_decision(session, inbound, mail, extraction, decision, client=client, now=now, today=today)
+        if result.dossier is not None:
+            self.replies.dossier_opened(session, inbound.id, mail, result, now=now, received_on=today)
+        return result
 
     def _park(self, inbound_id: int, reason: Reason) -> None:
         with self.context.session() as session:

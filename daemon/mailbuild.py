@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime, formataddr
 
 from dossiers.intake_rules import LOOP_HEADER
-
-
-def message_id_for(idempotency_key: str, domain: str) -> str:
-    """Derive a Message-ID from the outbox key, so a rebuilt message keeps its id."""
-    token = hashlib.sha256(idempotency_key.encode()).hexdigest()[:24]
-    return f"<incasso.{token}@{domain}>"
 
 
 def build_mail(

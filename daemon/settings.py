@@ -45,6 +45,7 @@ ENVIRONMENT = {
     "INCASSO_FROM": ("agency", "from_address"),
     "INCASSO_WEB_URL": ("web", "url"),
     "INCASSO_TODAY": ("clock", "today"),
+    "INCASSO_SECRET_KEY": ("security", "secret_key"),
 }
 
 
@@ -103,6 +104,9 @@ class Settings:
     agency: AgencySettings
     web_url: str
     today: date | None
+    secret_key: str = field(repr=False, default="")
+    reply_limit_per_hour: int = 5
+    reply_limit_per_day: int = 20
 
     @property
     def uses_sqlite(self) -> bool:
@@ -230,6 +234,9 @@ def _validate(raw: dict[str, Any]) -> Settings:
         ),
         web_url=str(raw.get("web", {}).get("url", "")).rstrip("/"),
         today=_today(raw),
+        secret_key=_secret_key(raw, database_url),
+        reply_limit_per_hour=int(_positive_number(raw.get("intake", {}), "reply_limit_per_hour", "intake.reply_limit_per_hour")),
+        reply_limit_per_day=int(_positive_number(raw.get("intake", {}), "reply_limit_per_day", "intake.reply_limit_per_day")),
     )
 
 
@@ -275,6 +282,18 @@ def _today(raw: dict[str, Any]) -> date | None:
         return date.fromisoformat(value)
     except ValueError:
         raise ConfigError(f"INCASSO_TODAY='{value}' is geen datum; gebruik JJJJ-MM-DD, bijvoorbeeld 2026-12-04.") from None
+
+
+def _secret_key(raw: dict[str, Any], database_url: str) -> str:
+    value = str(raw.get("security", {}).get("secret_key", "")).strip()
+    if value and len(value) < 32:
+        raise ConfigError("INCASSO_SECRET_KEY is te kort; gebruik minstens 32 tekens, bijvoorbeeld uit `openssl rand -hex 32`.")
+    if not value and not database_url.startswith("sqlite"):
+        raise ConfigError(
+            "INCASSO_SECRET_KEY ontbreekt; met PostgreSQL moeten alle daemons dezelfde sleutel hebben "
+            "(maak er een met `openssl rand -hex 32`)."
+        )
+    return value
 
 
 def _mask_url(url: str) -> str:

@@ -11,14 +11,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dossiers.blobs import put_blob
 from dossiers.intake_rules import IntakeDecision, Reason, claim_amount_field
 from dossiers.models import Claim, Client, Debtor, Document, Dossier, Event, InboundMessage, ReviewItem
 from dossiers.numbers import allocate_number
-from dossiers.sql import insert_ignoring_conflict
 from parsers.model import Extraction, ParsedMail, Party
 
 logger = logging.getLogger(__name__)
@@ -31,39 +29,6 @@ class IntakeResult:
     review_item: ReviewItem | None = None
     duplicate_of: Dossier | None = None
     reasons: tuple[Reason, ...] = ()
-
-
-def find_duplicate(session: Session, inbound: InboundMessage, mail: ParsedMail, extraction: Extraction) -> Dossier | None:
-    """Return the dossier this message repeats: same bytes, or same client and invoice.
-
-    Headers alone never make a duplicate: two different mails with one Message-ID or
-    one subject are two claims. Only identical raw bytes, or a known client sending an
-    invoice number that is already in one of its dossiers, count.
-    """
-    same_bytes = session.execute(
-        select(InboundMessage.dossier_id)
-        .where(
-            InboundMessage.raw_sha256 == inbound.raw_sha256,
-            InboundMessage.id != inbound.id,
-            InboundMessage.status == "done",
-            InboundMessage.dossier_id.is_not(None),
-        )
-        .limit(1)
-    ).scalar_one_or_none()
-    if same_bytes is not None:
-        return session.get(Dossier, same_bytes)
-
-    numbers = [invoice.number.value for invoice in extraction.invoices if invoice.number.trusted]
-    if not numbers or not mail.from_address:
-        return None
-    query = (
-        select(Dossier)
-        .join(Client, Client.id == Dossier.client_id)
-        .join(Claim, Claim.dossier_id == Dossier.id)
-        .where(Client.email == mail.from_address, Claim.invoice_number.in_(numbers))
-        .limit(1)
-    )
-    return session.execute(query).scalar_one_or_none()
 
 
 def store_documents(session: Session, inbound: InboundMessage, mail: ParsedMail, extraction: Extraction, now: datetime) -> dict[int, Document]:
@@ -94,24 +59,16 @@ def apply_decision(
     extraction: Extraction,
     decision: IntakeDecision,
     *,
+    client: Client,
     now: datetime,
     today: date,
 ) -> IntakeResult:
-    """Write the outcome of one message and mark it done."""
+    """Write the outcome of a new claim from a known client and mark the message done."""
     documents = store_documents(session, inbound, mail, extraction, now)
-
-    duplicate = find_duplicate(session, inbound, mail, extraction)
-    if duplicate is not None:
-        for document in documents.values():
-            document.dossier_id = duplicate.id
-        _finish(inbound, "dossier", "duplicate", duplicate.id, now)
-        session.add(Event(dossier_id=duplicate.id, inbound_id=inbound.id, kind="duplicate_received", at=now, data={}))
-        logger.info("message %s repeats dossier %s; linked, no new dossier", inbound.id, duplicate.number)
-        return IntakeResult("dossier", duplicate_of=duplicate)
 
     dossier = None
     if decision.open_dossier:
-        dossier = _open_dossier(session, inbound, mail, extraction, decision, documents, now=now, today=today)
+        dossier = _open_dossier(session, inbound, extraction, decision, documents, client=client, now=now, today=today)
 
     review_item = None
     if decision.outcome == "review":
@@ -125,7 +82,7 @@ def apply_decision(
         )
         session.add(review_item)
 
-    _finish(inbound, decision.outcome, decision.reason_codes or None, dossier.id if dossier else None, now)
+    finish_message(inbound, decision.outcome, decision.reason_codes or None, dossier.id if dossier else None, now)
     session.add(
         Event(
             dossier_id=dossier.id if dossier else None,
@@ -140,7 +97,7 @@ def apply_decision(
 
 
 def ignore_message(session: Session, inbound: InboundMessage, reason: Reason, now: datetime) -> IntakeResult:
-    _finish(inbound, "ignored", reason.code, None, now)
+    finish_message(inbound, "ignored", reason.code, None, now)
     session.add(Event(inbound_id=inbound.id, kind="intake_ignored", at=now, data={"reason": reason.code}))
     return IntakeResult("ignored", reasons=(reason,))
 
@@ -149,12 +106,13 @@ def park_for_review(session: Session, inbound: InboundMessage, reason: Reason, n
     """Send a message to staff without parsing it (too large, or intake kept failing)."""
     item = ReviewItem(inbound_id=inbound.id, status="open", reasons=[reason.as_dict()], extraction=None, created_at=now)
     session.add(item)
-    _finish(inbound, "review", reason.code, None, now)
+    finish_message(inbound, "review", reason.code, None, now)
     session.add(Event(inbound_id=inbound.id, kind="intake_review", at=now, data={"reasons": [reason.code]}))
     return IntakeResult("review", review_item=item, reasons=(reason,))
 
 
-def _finish(inbound: InboundMessage, outcome: str, reason: str | None, dossier_id: int | None, now: datetime) -> None:
+def finish_message(inbound: InboundMessage, outcome: str, reason: str | None, dossier_id: int | None, now: datetime) -> None:
+    """Record the message's single outcome and release its lease."""
     inbound.status = "done"
     inbound.outcome = outcome
     inbound.reason = reason
@@ -167,15 +125,15 @@ def _finish(inbound: InboundMessage, outcome: str, reason: str | None, dossier_i
 def _open_dossier(
     session: Session,
     inbound: InboundMessage,
-    mail: ParsedMail,
     extraction: Extraction,
     decision: IntakeDecision,
     documents: dict[int, Document],
     *,
+    client: Client,
     now: datetime,
     today: date,
 ) -> Dossier:
-    client = _client_for(session, mail, extraction.client, now)
+    _fill_client(client, extraction.client)
     debtor = _new_debtor(extraction.debtor, now)
     session.add(debtor)
     session.flush()
@@ -222,19 +180,12 @@ def _open_dossier(
     return dossier
 
 
-def _client_for(session: Session, mail: ParsedMail, seller: Party, now: datetime) -> Client:
-    """Find the client by sender address, or register it from the invoice's seller."""
-    email = mail.from_address
-    name = seller.name.value or mail.from_name or email
-    insert_ignoring_conflict(session, Client, {"name": name[:300], "email": email, "created_at": now, "cannot_deduct_vat": False}, ["email"])
-    client = session.execute(select(Client).where(Client.email == email)).scalar_one()
+def _fill_client(client: Client, seller: Party) -> None:
+    """Complete the client's blank fields from the invoice's seller, where read with confidence."""
     for attribute in ("kvk", "vat_id", "iban", "street", "postcode", "city"):
         field = getattr(seller, attribute)
         if getattr(client, attribute) is None and field.trusted:
             setattr(client, attribute, str(field.value))
-    if client.name == email and seller.name.trusted:
-        client.name = str(seller.name.value)[:300]
-    return client
 
 
 def _new_debtor(party: Party, now: datetime) -> Debtor:

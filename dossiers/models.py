@@ -178,6 +178,27 @@ class Debtor(Base):
     email: Mapped[str | None] = mapped_column(String(320))
     kvk: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # Set when mail to `email` bounced permanently; letters then go by post.
+    email_unusable_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    email_unusable_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class ClientSender(Base):
+    """An address or a whole domain whose mail counts as coming from a client.
+
+    Exactly one of `address` and `domain` is set. A domain is registered only on purpose
+    by staff (never a public mail provider's), because every address under it is trusted.
+    """
+
+    __tablename__ = "client_senders"
+    __table_args__ = (UniqueConstraint("address"), UniqueConstraint("domain"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
+    address: Mapped[str | None] = mapped_column(String(320))
+    domain: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    created_by: Mapped[str] = mapped_column(String(100), default="daemon")
 
 
 class Dossier(Base):
@@ -238,11 +259,19 @@ class Document(Base):
 
 
 class ReviewItem(Base):
-    """Work for staff: a message or dossier the daemon could not decide on alone."""
+    """Work for staff: a message or dossier the daemon could not decide on alone.
+
+    `kind`: `intake` (a new claim with unsure or missing fields), `triage` (a message
+    that could not be matched or trusted; `suggested_dossier_id` names the likely
+    dossier), `followup` (a client's addition to a dossier) or `task` (a debtor's
+    response or another event staff must act on).
+    """
 
     __tablename__ = "review_items"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), default="intake", server_default="intake", index=True)
+    suggested_dossier_id: Mapped[int | None] = mapped_column(ForeignKey("dossiers.id"))
     inbound_id: Mapped[int | None] = mapped_column(ForeignKey("inbound_messages.id"), index=True)
     dossier_id: Mapped[int | None] = mapped_column(ForeignKey("dossiers.id"), index=True)
     status: Mapped[str] = mapped_column(String(20), default="open", index=True)
@@ -291,6 +320,7 @@ class OutboxItem(Base):
     purpose: Mapped[str] = mapped_column(String(40))  # "reply", "letter"
     dossier_id: Mapped[int | None] = mapped_column(ForeignKey("dossiers.id"), index=True)
     recipients: Mapped[list[str]] = mapped_column(JSON)
+    rate_key: Mapped[str | None] = mapped_column(String(320), index=True)  # first recipient, lower case
     subject: Mapped[str] = mapped_column(Text, default="")
     message_id: Mapped[str | None] = mapped_column(String(998))
     raw: Mapped[bytes | None] = mapped_column(LargeBinary)

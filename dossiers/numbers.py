@@ -70,6 +70,18 @@ def parse_number(text: str) -> str | None:
     return f"{year}-{sequence}-{check}"
 
 
+def find_numbers(text: str) -> list[str]:
+    """Return every dossiernummer in `text` whose check digit is right, in order, once each."""
+    found: list[str] = []
+    for match in _LOOSE_NUMBER.finditer(text):
+        year, sequence, check = match.groups()
+        if damm_check_digit(year + sequence) == int(check):
+            number = f"{year}-{sequence}-{check}"
+            if number not in found:
+                found.append(number)
+    return found
+
+
 def allocate_number(session: Session, year: int) -> str:
     """Issue the next dossiernummer of `year` inside the caller's transaction.
 

@@ -134,9 +134,12 @@ def _letter_detail(letter: Letter) -> dict[str, Any]:
 def review_summary(session: Session, item: ReviewItem) -> dict[str, Any]:
     inbound = session.get(InboundMessage, item.inbound_id) if item.inbound_id else None
     dossier = session.get(Dossier, item.dossier_id) if item.dossier_id else None
+    suggested = session.get(Dossier, item.suggested_dossier_id) if item.suggested_dossier_id else None
     return {
         "id": item.id,
+        "kind": item.kind,
         "status": item.status,
+        "suggested_dossier": suggested.number if suggested else None,
         "created_at": _plain(item.created_at),
         "dossier": dossier.number if dossier else None,
         "message_id": inbound.message_id if inbound else None,
@@ -146,8 +149,10 @@ def review_summary(session: Session, item: ReviewItem) -> dict[str, Any]:
     }
 
 
-def list_review(session: Session, status: str = "open") -> list[dict[str, Any]]:
+def list_review(session: Session, status: str = "open", kind: str | None = None) -> list[dict[str, Any]]:
     query = select(ReviewItem).where(ReviewItem.status == status).order_by(ReviewItem.created_at, ReviewItem.id)
+    if kind:
+        query = query.where(ReviewItem.kind == kind)
     return [review_summary(session, item) for item in session.execute(query).scalars()]
 
 

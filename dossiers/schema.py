@@ -6,8 +6,8 @@ Alembic and the schema test see its tables.
 
 from __future__ import annotations
 
-from dossiers import corrections, models
+from dossiers import corrections, ledger, models
 
 metadata = models.Base.metadata
 
-__all__ = ["corrections", "metadata", "models"]
+__all__ = ["corrections", "ledger", "metadata", "models"]

@@ -31,6 +31,7 @@ from phases.rates import InterestKind, RateTable
 
 ONE_DAY = timedelta(days=1)
 DAYS_PER_YEAR = 365
+CONTRACT_CONFIDENCE = "contract"
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,62 @@ class InterestResult:
         return tuple(seen)
 
 
+@dataclass(frozen=True)
+class RateSegment:
+    """A run of days `start`..`end` (inclusive) with one yearly rate."""
+
+    start: date
+    end: date
+    rate_percent: Decimal
+    confidence: str
+
+
+@dataclass(frozen=True)
+class InterestRule:
+    """Which rate applies to a claim, and whether interest compounds.
+
+    Without `contract_rate_percent` the statutory rate of `kind` applies and compounds
+    yearly. With it, a commercial claim runs at the agreed rate (art. 6:119a lid 8 BW:
+    an agreed rate counts as the statutory one) and a consumer claim at the higher of
+    the agreed and the statutory rate (art. 6:119 lid 3 BW).
+    NOTE: contractual interest is computed as simple interest. Yearly compounding is a
+    rule for the statutory rate; a contract that also agrees compounding needs staff.
+    """
+
+    kind: InterestKind
+    rates: RateTable
+    contract_rate_percent: Decimal | None = None
+
+    @property
+    def compound(self) -> bool:
+        return self.contract_rate_percent is None
+
+    @property
+    def legal_basis(self) -> str:
+        if self.contract_rate_percent is not None:
+            return "de algemene voorwaarden van onze opdrachtgever (contractuele rente)"
+        if self.kind == "commercial":
+            return "artikel 6:119a Burgerlijk Wetboek (wettelijke handelsrente)"
+        return "artikel 6:119 Burgerlijk Wetboek (wettelijke rente)"
+
+    def segments(self, first: date, last: date) -> list[RateSegment]:
+        """Split first..last (inclusive) at every row of the rate table in that range."""
+        contract = self.contract_rate_percent
+        if contract is not None and self.kind == "commercial":
+            return [RateSegment(first, last, contract, CONTRACT_CONFIDENCE)]
+
+        boundaries = [first, *self.rates.changes_between(self.kind, first, last)]
+        segments: list[RateSegment] = []
+        for index, start in enumerate(boundaries):
+            end = last if index + 1 == len(boundaries) else boundaries[index + 1] - ONE_DAY
+            entry = self.rates.entry_on(self.kind, start)
+            if contract is not None and contract > entry.rate_percent:
+                segments.append(RateSegment(start, end, contract, CONTRACT_CONFIDENCE))
+            else:
+                segments.append(RateSegment(start, end, entry.rate_percent, entry.confidence))
+        return segments
+
+
 def commercial_interest_start(due_date: date) -> date:
     """Return the first day of commercial interest: the day after the due date."""
     return due_date + ONE_DAY
@@ -107,6 +164,7 @@ def statutory_interest(
     if principal < 0:
         raise ValueError(f"principal must not be negative, got {principal}")
 
+    rule = InterestRule(kind, rates)
     periods: list[InterestPeriod] = []
     base = principal
     capitalised = ZERO
@@ -117,7 +175,7 @@ def statutory_interest(
         full_year_end = anniversary(start, year_number + 1) - ONE_DAY
         year_end = min(full_year_end, end)
 
-        year_periods = _periods_in_year(base, year_start, year_end, kind, rates)
+        year_periods = interest_periods(base, year_start, year_end, rule)
         periods.extend(year_periods)
 
         if year_end == full_year_end:
@@ -140,33 +198,24 @@ def statutory_interest(
     )
 
 
-def _periods_in_year(
-    base: Decimal,
-    first: date,
-    last: date,
-    kind: InterestKind,
-    rates: RateTable,
-) -> list[InterestPeriod]:
-    """Split first..last (inclusive, within one interest year) at the rate changes."""
-    boundaries = [first, *rates.changes_between(kind, first, last)]
-    periods: list[InterestPeriod] = []
+def interest_periods(base: Decimal, first: date, last: date, rule: InterestRule) -> list[InterestPeriod]:
+    """Return the interest on `base` for first..last (inclusive), one period per rate segment.
 
-    for index, period_start in enumerate(boundaries):
-        is_last = index + 1 == len(boundaries)
-        period_end = last if is_last else boundaries[index + 1] - ONE_DAY
-        entry = rates.entry_on(kind, period_start)
-        days = (period_end - period_start).days + 1
-        amount = to_cents(base * entry.rate_percent * days / (100 * DAYS_PER_YEAR))
-        periods.append(
-            InterestPeriod(
-                start=period_start,
-                end=period_end,
-                days=days,
-                rate_percent=entry.rate_percent,
-                base=base,
-                amount=amount,
-                rate_confidence=entry.confidence,
-            )
-        )
+    The caller keeps first..last inside one interest year, so the base does not change.
+    """
+    return [interest_period(base, segment) for segment in rule.segments(first, last)]
 
-    return periods
+
+def interest_period(base: Decimal, segment: RateSegment) -> InterestPeriod:
+    """Compute base × rate × days / 365 for one segment, rounded to cents."""
+    days = (segment.end - segment.start).days + 1
+    amount = to_cents(base * segment.rate_percent * days / (100 * DAYS_PER_YEAR))
+    return InterestPeriod(
+        start=segment.start,
+        end=segment.end,
+        days=days,
+        rate_percent=segment.rate_percent,
+        base=base,
+        amount=amount,
+        rate_confidence=segment.confidence,
+    )

@@ -13,6 +13,7 @@ import logging
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -159,3 +160,9 @@ def _parse_row(row: dict[str, str], path: Path, line: int) -> RateEntry:
         )
     except (KeyError, ValueError, InvalidOperation, AttributeError) as exc:
         raise LegalConfigError(f"{path}:{line}: invalid interest rate row: {exc}") from exc
+
+
+@lru_cache(maxsize=1)
+def default_rate_table() -> RateTable:
+    """Return the table in ``config/legal/interest_rates.csv``, read once per process."""
+    return RateTable.load()

@@ -1,55 +1,61 @@
-"""The collection track: which letter a dossier needs next.
+"""The collection track: where a dossier stands today and what must happen next.
 
-`next_action` is a pure function of the dossier's facts and today's date. Applying its
-result must be idempotent on the caller's side (at most one letter per dossier, phase and
-channel). Business debtors follow the phases below, each after the previous letter's
-term has lapsed under the Algemene termijnenwet. Only the phases listed in
-`AUTOMATED_PHASES` are sent without staff; the others wait for a later release.
+`evaluate` is a pure function of the dossier's facts and today's date. The caller
+applies its action idempotently (at most one letter per dossier, phase and channel) and
+may call it as often as it likes: after every staff event and in the daily sweep.
+
+Order of the checks:
+
+1. a closed dossier gets nothing;
+2. a dossier without claims goes to staff;
+3. a dossier whose balance is paid in full is closed (and the client told);
+4. before the first letter, every claim must be past its due date, and a consumer in
+   default;
+5. a hold (dispute, payment arrangement, staff hold) pauses the track;
+6. while the last letter's term runs, nothing happens;
+7. after the term of the phase-3 letter, the dossier waits for the client's consent,
+   then moves to phase 4 (court), which staff carry out;
+8. otherwise the next letter is due, issued only on a working day (letters go to the
+   post in daily batches, and a consumer's receipt day is counted from that day).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from enum import IntEnum
 
+from phases.account import Account, account, active_pauses, term_end
 from phases.calendar import AtwCalendar, default_calendar
-from phases.facts import DossierFacts
+from phases.facts import Channel, DossierFacts
+from phases.rates import RateTable, default_rate_table
+from phases.rules import BUSINESS_TRACK, CONSUMER_TRACK, Phase, PhaseRule, rule_of, track_for
+from phases.track_config import TrackConfig, default_track_config
 
-CONSUMER_NOT_AUTOMATED = (
-    "Consumentendossier: de 14-dagenbrief wordt nog niet automatisch verstuurd"
-)
+__all__ = [
+    "BUSINESS_TRACK",
+    "CONSUMER_TRACK",
+    "ClosePaid",
+    "Decision",
+    "HoldForReview",
+    "Phase",
+    "PhaseRule",
+    "SendLetter",
+    "StartCourt",
+    "TrackStatus",
+    "WaitForConsent",
+    "evaluate",
+    "next_action",
+]
 
-
-class Phase(IntEnum):
-    INGEBREKESTELLING = 1
-    SOMMATIE = 2
-    AANKONDIGING_DAGVAARDING = 3
-
-
-@dataclass(frozen=True)
-class PhaseRule:
-    """A letter of the business track: its template and the payment term it sets, in days."""
-
-    phase: Phase
-    template: str
-    term_days: int
-
-
-BUSINESS_TRACK: tuple[PhaseRule, ...] = (
-    PhaseRule(Phase.INGEBREKESTELLING, "ingebrekestelling", 7),
-    PhaseRule(Phase.SOMMATIE, "sommatie", 5),
-    PhaseRule(Phase.AANKONDIGING_DAGVAARDING, "aankondiging_dagvaarding", 5),
-)
-
-AUTOMATED_PHASES: frozenset[Phase] = frozenset({Phase.INGEBREKESTELLING})
+PAUSE_LABELS = {"dispute": "betwisting", "arrangement": "betalingsregeling", "staff": "stop door medewerker"}
 
 
 @dataclass(frozen=True)
 class SendLetter:
-    """A request to render and send the letter of `rule.phase` today."""
+    """Render and issue the letter of `rule` today through `channel`."""
 
     rule: PhaseRule
+    channel: Channel
 
     @property
     def phase(self) -> Phase:
@@ -58,40 +64,137 @@ class SendLetter:
 
 @dataclass(frozen=True)
 class HoldForReview:
-    """A request for staff review. `reason` is the Dutch text shown to staff."""
+    """Staff must look at the dossier. `reason` is the Dutch text shown to them."""
 
     reason: str
 
 
-Action = SendLetter | HoldForReview
+@dataclass(frozen=True)
+class ClosePaid:
+    """The balance is paid in full: close the dossier and tell the client."""
 
 
-def due_phase(
+@dataclass(frozen=True)
+class WaitForConsent:
+    """The phase-3 term lapsed: the dossier waits on the staff list for the client's consent."""
+
+
+@dataclass(frozen=True)
+class StartCourt:
+    """The client consented and the phase-3 term lapsed: phase 4, carried out by staff."""
+
+
+Action = SendLetter | HoldForReview | ClosePaid | WaitForConsent | StartCourt
+
+
+@dataclass(frozen=True)
+class TrackStatus:
+    """Where the dossier stands, for staff and the read model.
+
+    `state`: ``closed``, ``review``, ``paid``, ``not_started``, ``letter_due``,
+    ``running`` (a term runs until `deadline`), ``paused``, ``waiting_consent`` or
+    ``court``. `description` is the Dutch line shown to staff.
+    """
+
+    state: str
+    phase: int
+    deadline: date | None
+    description: str
+    paused_by: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Decision:
+    action: Action | None
+    status: TrackStatus
+    account: Account | None = None
+
+
+def letter_channel(facts: DossierFacts) -> Channel:
+    """E-mail when an address is known, but for a consumer only with their consent."""
+    if not facts.debtor_has_email:
+        return "post"
+    if facts.is_consumer and not facts.debtor.email_consent:
+        return "post"
+    return "email"
+
+
+def evaluate(
     facts: DossierFacts,
     today: date,
     *,
+    rates: RateTable | None = None,
     calendar: AtwCalendar | None = None,
-) -> PhaseRule | None:
-    """Return the business-track letter that is due today, or None when none is.
+    config: TrackConfig | None = None,
+) -> Decision:
+    """Decide what the track needs today; see the module docstring for the order."""
+    rates = rates or default_rate_table()
+    calendar = calendar or default_calendar()
+    config = config or default_track_config()
+    phase = facts.last_phase
 
-    The first letter is due at once. Each later one is due once the term of the last
-    letter sent lapsed, that is on the first day after its Atw term end.
-    """
-    sent_phases = {letter.phase for letter in facts.letters}
-    if not sent_phases:
-        return BUSINESS_TRACK[0]
+    if not facts.is_open:
+        return Decision(None, TrackStatus("closed", phase, None, "Dossier gesloten"))
 
-    last_phase = max(sent_phases)
-    position = next((index for index, rule in enumerate(BUSINESS_TRACK) if rule.phase == last_phase), None)
-    if position is None or position + 1 >= len(BUSINESS_TRACK):
-        return None
+    if not facts.claims:
+        reason = "Het dossier bevat geen facturen; er kan geen brief worden opgesteld."
+        return Decision(HoldForReview(reason), TrackStatus("review", phase, None, reason))
 
-    current = BUSINESS_TRACK[position]
-    first_sent = min(letter.sent_on for letter in facts.letters_of_phase(last_phase))
-    term_end = (calendar or default_calendar()).term_end(first_sent, current.term_days)
-    if today <= term_end:
-        return None
-    return BUSINESS_TRACK[position + 1]
+    current = account(facts, today, rates, calendar, config)
+    if facts.payments and current.balance.is_paid:
+        return Decision(ClosePaid(), TrackStatus("paid", phase, None, "Volledig betaald"), current)
+
+    if phase == 0:
+        hold = _not_ready_reason(facts, today)
+        if hold:
+            return Decision(HoldForReview(hold), TrackStatus("review", phase, None, hold), current)
+
+    pauses = active_pauses(facts, today)
+    if pauses:
+        kinds = tuple(dict.fromkeys(pause.kind for pause in pauses))
+        label = "Gepauzeerd: " + ", ".join(PAUSE_LABELS[kind] for kind in kinds)
+        return Decision(None, TrackStatus("paused", phase, None, label, kinds), current)
+
+    if phase >= Phase.GERECHTELIJKE_PROCEDURE:
+        return Decision(None, TrackStatus("court", phase, None, "Gerechtelijke procedure (medewerker)"), current)
+
+    if phase == 0:
+        due = track_for(facts.is_consumer)[0]
+    else:
+        letter = facts.first_letter_of_phase(phase)
+        assert letter is not None
+        deadline = term_end(facts, letter, today, calendar, config)
+        if deadline is not None and today <= deadline:
+            status = TrackStatus("running", phase, deadline, f"Termijn fase {phase} loopt tot en met {deadline:%d-%m-%Y}")
+            return Decision(None, status, current)
+        if phase == Phase.AANKONDIGING_DAGVAARDING:
+            if facts.court_consent_on is None:
+                status = TrackStatus("waiting_consent", phase, deadline, "Wacht op toestemming van de opdrachtgever voor een procedure")
+                return Decision(WaitForConsent(), status, current)
+            return Decision(StartCourt(), TrackStatus("court", phase, deadline, "Toestemming ontvangen: procedure starten"), current)
+        next_rule = rule_of(facts.is_consumer, phase + 1)
+        assert next_rule is not None
+        due = next_rule
+
+    if config.letters_on_working_days_only and not calendar.is_working_day(today):
+        status = TrackStatus("letter_due", phase, None, f"{due.title} wordt op de eerstvolgende werkdag verstuurd")
+        return Decision(None, status, current)
+    status = TrackStatus("letter_due", phase, None, f"{due.title} wordt vandaag verstuurd")
+    return Decision(SendLetter(due, letter_channel(facts)), status, current)
+
+
+def _not_ready_reason(facts: DossierFacts, today: date) -> str | None:
+    not_due = [claim.invoice_number for claim in facts.claims if claim.due_date >= today]
+    if not_due:
+        if len(not_due) == 1:
+            subject = f"Factuur {not_due[0]} is"
+        else:
+            subject = f"De facturen {', '.join(not_due)} zijn"
+        return f"{subject} nog niet vervallen. Een aanmaning kan pas na de vervaldatum."
+    default_on = facts.terms.default_on
+    if facts.is_consumer and default_on is not None and default_on > today:
+        return f"De debiteur is pas vanaf {default_on:%d-%m-%Y} in verzuim; de 14-dagenbrief mag pas daarna."
+    return None
 
 
 def next_action(
@@ -99,30 +202,7 @@ def next_action(
     today: date,
     *,
     calendar: AtwCalendar | None = None,
+    rates: RateTable | None = None,
 ) -> Action | None:
-    """Decide what the phase engine must do for the dossier today; None means nothing."""
-    if not facts.is_open:
-        return None
-
-    if facts.debtor_kind == "consumer":
-        return HoldForReview(CONSUMER_NOT_AUTOMATED)
-
-    if not facts.claims:
-        return HoldForReview("Het dossier bevat geen facturen; er kan geen brief worden opgesteld.")
-
-    not_due = [claim.invoice_number for claim in facts.claims if claim.due_date >= today]
-    if not_due:
-        return HoldForReview(_not_due_reason(not_due))
-
-    rule = due_phase(facts, today, calendar=calendar)
-    if rule is None or rule.phase not in AUTOMATED_PHASES:
-        return None
-    return SendLetter(rule)
-
-
-def _not_due_reason(invoice_numbers: list[str]) -> str:
-    if len(invoice_numbers) == 1:
-        subject = f"Factuur {invoice_numbers[0]} is"
-    else:
-        subject = f"De facturen {', '.join(invoice_numbers)} zijn"
-    return f"{subject} nog niet vervallen. Een ingebrekestelling kan pas na de vervaldatum."
+    """Return only the action of `evaluate`."""
+    return evaluate(facts, today, rates=rates, calendar=calendar).action

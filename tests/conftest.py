@@ -74,6 +74,7 @@ def daemon_env(tmp_path: Path, database_url: str) -> dict[str, str]:
         "INCASSO_OUTBOX_DIR": str(tmp_path / "outbox"),
         "INCASSO_TODAY": TODAY.isoformat(),
         "INCASSO_POLL_SECONDS": "0.5",
+        "INCASSO_SECRET_KEY": "test-secret-key-0123456789abcdef0123456789",
     }
 
 

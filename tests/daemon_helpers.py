@@ -76,3 +76,26 @@ def read_outbox_mails(outbox_dir: Path) -> list[Any]:
         message_from_bytes(path.read_bytes(), policy=policy.default)
         for path in sorted((outbox_dir / "mail").glob("*.eml"))
     ]
+
+
+def register_clients(database_url: str, clients: dict[str, str]) -> None:
+    """Register each e-mail address (key) as a client with the given name (value)."""
+    from datetime import datetime, timezone
+
+    from dossiers.clients import register_client
+    from dossiers.migrate import upgrade
+
+    engine = make_engine(database_url)
+    try:
+        upgrade(engine)
+        with make_session_factory(engine)() as session:
+            for email, name in clients.items():
+                register_client(session, email, name=name, now=datetime.now(timezone.utc), by="test")
+            session.commit()
+    finally:
+        engine.dispose()
+
+
+def example_clients(mails: Any) -> dict[str, str]:
+    """The clients of generated example mails, as register_clients expects them."""
+    return {mail.client.email: mail.client.name for mail in mails}

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from daemon.context import DaemonContext
 from daemon.intake_worker import IntakeWorker
 from daemon.settings import load_settings
+from dossiers.clients import register_client
 from dossiers.inbound import RawMessage, store_raw
 from dossiers.migrate import upgrade
 from dossiers.models import Dossier, InboundMessage, ReviewItem
@@ -55,6 +56,9 @@ def client_mail(pdf_name: str, index: int) -> bytes:
 def context(daemon_env: dict[str, str]):  # type: ignore[no-untyped-def]
     context = DaemonContext.from_settings(load_settings(environ=daemon_env))
     upgrade(context.engine)
+    with context.session() as session:
+        register_client(session, "boekhouding@klant-voorbeeld.nl", name="Klant Voorbeeld B.V.", now=context.clock.now())
+        session.commit()
     yield context
     context.close()
 

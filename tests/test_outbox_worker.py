@@ -13,7 +13,7 @@ from conftest import TODAY
 from daemon.app import make_workers
 from daemon.clock import Clock
 from daemon.context import DaemonContext
-from daemon.mailbuild import build_mail, message_id_for
+from daemon.mailbuild import build_mail
 from daemon.settings import load_settings
 from dossiers.blobs import put_blob
 from dossiers.migrate import upgrade
@@ -49,7 +49,7 @@ def context(daemon_env: dict[str, str], smtp_sink: SmtpSink):  # type: ignore[no
 
 def queue_reply(context: DaemonContext, key: str, recipient: str = "klant@example.nl") -> str:
     now = context.clock.now()
-    message_id = message_id_for(key, "alertincasso.nl")
+    message_id = context.signer.make(key)
     raw = build_mail(
         sender_name="Alert Incasso",
         sender_address="info@alertincasso.nl",

@@ -18,7 +18,7 @@ from collections import Counter
 from email import message_from_bytes, policy
 
 import pytest
-from daemon_helpers import REPO, run_cli, snapshot
+from daemon_helpers import REPO, example_clients, register_clients, run_cli, snapshot
 from servers.dovecot import DovecotServer, dovecot  # noqa: F401
 from servers.smtp import SmtpSink, smtp_sink  # noqa: F401
 from shared_paths import SHARED, requires_shared
@@ -65,6 +65,7 @@ def test_example_mails_over_imap_and_smtp(dovecot: DovecotServer, smtp_sink: Smt
     env = imap_env(daemon_env, dovecot, smtp_sink)
 
     assert run_cli(["db", "upgrade"], env).returncode == 0
+    register_clients(env["INCASSO_DATABASE_URL"], example_clients(mails))
     result = run_cli(["run", "--once"], env)
     assert result.returncode == 0, result.stderr
 
@@ -95,6 +96,7 @@ def test_failure_cases_over_imap(dovecot: DovecotServer, smtp_sink: SmtpSink, da
     env = imap_env(daemon_env, dovecot, smtp_sink)
 
     assert run_cli(["db", "upgrade"], env).returncode == 0
+    register_clients(env["INCASSO_DATABASE_URL"], {"administratie@example.nl": "Installatiebedrijf Hoekstra B.V."})
     result = run_cli(["run", "--once"], env)
     assert result.returncode == 0, result.stderr
 
@@ -129,6 +131,7 @@ def test_exactly_once_across_sigkill(dovecot: DovecotServer, smtp_sink: SmtpSink
     env = {**os.environ, **imap_env(daemon_env, dovecot, smtp_sink), "INCASSO_POLL_SECONDS": "0.2"}
     rng = random.Random(20261204)
     assert run_cli(["db", "upgrade"], env).returncode == 0
+    register_clients(env["INCASSO_DATABASE_URL"], example_clients(mails))
 
     kills = 0
     for _ in range(6):

@@ -16,7 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from daemon_helpers import REPO, cli_json, read_outbox_mails, run_cli, snapshot
+from daemon_helpers import REPO, cli_json, example_clients, read_outbox_mails, register_clients, run_cli, snapshot
 
 from conftest import TODAY
 from daemon.examples import build_example_mails, write_maildir
@@ -34,6 +34,7 @@ def test_example_mails_end_to_end(example_mails, daemon_env: dict[str, str], tmp
     write_maildir(example_mails, tmp_path / "maildir")
 
     assert run_cli(["db", "upgrade"], daemon_env).returncode == 0
+    register_clients(daemon_env["INCASSO_DATABASE_URL"], example_clients(example_mails))
     result = run_cli(["run", "--once"], daemon_env)
     assert result.returncode == 0, result.stderr
 
@@ -99,6 +100,7 @@ def test_example_mails_end_to_end(example_mails, daemon_env: dict[str, str], tmp
 def test_second_run_changes_nothing(example_mails, daemon_env: dict[str, str], tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     write_maildir(example_mails, tmp_path / "maildir")
     assert run_cli(["db", "upgrade"], daemon_env).returncode == 0
+    register_clients(daemon_env["INCASSO_DATABASE_URL"], example_clients(example_mails))
     assert run_cli(["run", "--once"], daemon_env).returncode == 0
     before = snapshot(daemon_env["INCASSO_DATABASE_URL"])
     files_before = sorted(path.name for path in (tmp_path / "outbox").rglob("*") if path.is_file())
@@ -119,6 +121,7 @@ def test_daemon_picks_up_new_mail_and_stops_on_sigterm(example_mails, daemon_env
         pytest.skip("the long-running loop is the same on both stores; once on SQLite is enough")
     env = {**os.environ, **daemon_env}
     assert run_cli(["db", "upgrade"], daemon_env).returncode == 0
+    register_clients(daemon_env["INCASSO_DATABASE_URL"], example_clients(example_mails))
     process = subprocess.Popen(
         [sys.executable, "-m", "daemon.cli", "run"],
         cwd=REPO,

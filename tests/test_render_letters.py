@@ -27,7 +27,7 @@ from tests.shared_paths import SHARED, requires_shared
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 LETTER = "letters/ingebrekestelling.html.j2"
-MAIL = "letters/ingebrekestelling_mail.txt.j2"
+MAIL = "letters/letter_mail.txt.j2"
 
 AGENCY = AgencyInfo(
     name="Incassobureau Noorderlicht B.V.",

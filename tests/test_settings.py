@@ -32,8 +32,14 @@ def test_environment_overrides_file(tmp_path: Path) -> None:
 
 
 def test_plain_postgresql_url_gets_psycopg_driver() -> None:
-    settings = load_settings(environ={"INCASSO_DATABASE_URL": "postgresql://incasso@db/incasso"})
+    settings = load_settings(environ={"INCASSO_DATABASE_URL": "postgresql://incasso@db/incasso", "INCASSO_SECRET_KEY": "k" * 32})
     assert settings.database_url == "postgresql+psycopg://incasso@db/incasso"
+
+
+def test_postgresql_needs_a_shared_secret_key() -> None:
+    with pytest.raises(ConfigError) as error:
+        load_settings(environ={"INCASSO_DATABASE_URL": "postgresql://incasso@db/incasso"})
+    assert "INCASSO_SECRET_KEY" in str(error.value)
 
 
 @pytest.mark.parametrize(

@@ -23,4 +23,19 @@ def _demo(context: Any, args: argparse.Namespace) -> int:
         return 2
     written = seed_maildir(context.settings.maildir, today=context.clock.today(), count=args.count)
     print(f"{written} voorbeeldmail(s) in {context.settings.maildir / 'new'} gezet.")
+    registered = register_example_clients(context)
+    print(f"{registered} voorbeeldopdrachtgever(s) geregistreerd als bekende afzender.")
     return 0
+
+
+def register_example_clients(context: Any) -> int:
+    """Register the example mails' clients, so their claims are not held as unknown senders."""
+    from daemon.examples.parties import CLIENTS
+    from dossiers.clients import register_client
+
+    with context.session() as session:
+        for profile in CLIENTS:
+            party = profile.party
+            register_client(session, party.email, name=party.name, kvk=party.kvk, now=context.clock.now(), by="demo")
+        session.commit()
+    return len(CLIENTS)

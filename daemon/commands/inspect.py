@@ -9,6 +9,9 @@ from typing import Any
 from daemon.commands.output import print_dossier, print_json, print_table
 
 
+KIND_LABELS = {"intake": "nieuwe opdracht", "triage": "sortering", "followup": "aanvulling", "task": "taak"}
+
+
 def add_parsers(commands: Any) -> None:
     dossiers = commands.add_parser("dossiers", help="dossiers bekijken")
     dossier_commands = dossiers.add_subparsers(dest="dossier_command", required=True, metavar="OPDRACHT")
@@ -23,6 +26,7 @@ def add_parsers(commands: Any) -> None:
     review = commands.add_parser("review", help="de controlelijst voor medewerkers")
     review_commands = review.add_subparsers(dest="review_command", required=True, metavar="OPDRACHT")
     review_list = review_commands.add_parser("list", help="openstaande controles met hun redenen")
+    review_list.add_argument("--kind", choices=("intake", "triage", "followup", "task"), help="alleen deze soort")
     review_list.add_argument("--json", action="store_true", help="uitvoer als JSON")
     review.set_defaults(handler=_review)
 
@@ -62,7 +66,7 @@ def _review(context: Any, args: argparse.Namespace) -> int:
     from dossiers.queries import list_review
 
     with context.session() as session:
-        rows = list_review(session)
+        rows = list_review(session, kind=args.kind)
     if args.json:
         print_json(rows)
         return 0
@@ -70,8 +74,13 @@ def _review(context: Any, args: argparse.Namespace) -> int:
         print("Geen openstaande controles.")
         return 0
     for row in rows:
-        label = f"dossier {row['dossier']}" if row["dossier"] else "geen dossier"
-        print(f"#{row['id']}  {row['created_at'][:16]}  {label}  van {row['from'] or '?'}  \"{row['subject'] or ''}\"")
+        if row["dossier"]:
+            label = f"dossier {row['dossier']}"
+        elif row["suggested_dossier"]:
+            label = f"mogelijk dossier {row['suggested_dossier']}"
+        else:
+            label = "geen dossier"
+        print(f"#{row['id']} [{KIND_LABELS.get(row['kind'], row['kind'])}]  {row['created_at'][:16]}  {label}  van {row['from'] or '?'}  \"{row['subject'] or ''}\"")
         for reason in row["reasons"]:
             print(f"      - {reason['message']}")
     return 0
