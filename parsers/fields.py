@@ -30,7 +30,7 @@ LABELS: list[tuple[str, float, re.Pattern[str]]] = [
     ("number", 0.7, re.compile(r"\bfactuur\b(?!\s*-?\s*(datum|date|totaal|adres|bedrag|nummer|nr|no))\s*:?", _I)),
     ("date", 0.9, re.compile(r"\b(factuur|invoice|nota)\s*-?\s*(datum|date)\s*:?", _I)),
     ("date", 0.9, re.compile(r"\bdatum\s+factuur\s*:?", _I)),
-    ("date", 0.8, re.compile(r"(?<![\w-])(datum|date|dated)\s*:", _I)),
+    ("date", 0.8, re.compile(r"(?<![\w-])(?<!due )(?<!payment )(datum|date|dated)\s*:", _I)),
     ("date", 0.75, re.compile(r"^(datum|date)\b\s*:?", _I)),
     ("due_date", 0.9, re.compile(r"\b(verval\s*datum|uiterste\s*betaal\s*datum|due\s*date|payment\s*due|betaal\s*datum)\s*:?", _I)),
     ("due_date", 0.85, re.compile(r"\b(te\s*)?betalen\s*(v[oó]{2}r|uiterlijk|voor)\s*:?", _I)),
@@ -49,6 +49,9 @@ _TERM = re.compile(
     r"\b(?:betalingstermijn|betaaltermijn|betaling\s*binnen|binnen|payment\s*terms?|within|netto)\s*:?\s*(\d{1,3})\s*(?:dagen|days|dgn)\b",
     _I,
 )
+# A payment term label in a column header, with "30 dagen" under it.
+_TERM_LABEL = re.compile(r"\b(?:betalingstermijn|betaaltermijn|payment\s*terms?)\s*:?\s*$|\b(?:betalingstermijn|betaaltermijn|payment\s*terms?)\b(?!\s*:?\s*\d)", _I)
+_TERM_VALUE = re.compile(r"^(\d{1,3})\s*(?:dagen|days|dgn)\b", _I)
 _INVOICE_NUMBER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9\-/._]*[A-Za-z0-9]$|^\d$")
 _SKIP_TOKENS = {":", "#", "-", "nr", "nr.", "no", "no.", "€", "eur"}
 # Words before an amount that mark it as the base of a percentage, not the value itself.
@@ -177,8 +180,11 @@ def _value_after(kind: str, strength: float, line_index: int, label_words: tuple
 
 
 def _number_value(strength: float, line_index: int, words: tuple[Word, ...]) -> Candidate | None:
-    for word in words[:3]:
+    for position, word in enumerate(words[:3]):
         token = word.text.strip(":;,")
+        following = " ".join(item.text for item in words[position : position + 3])
+        if any(found.start == 0 for found in find_dates(following)):
+            return None  # "21 okt. 2026" under a "Datum factuur" header is a date, not a number
         if token.lower() in _SKIP_TOKENS or not token:
             continue
         if any(char.isdigit() for char in token) and _INVOICE_NUMBER.match(token) and len(token) <= 30:
@@ -270,6 +276,13 @@ def _payment_term(lines: list[Line]) -> Candidate | None:
             days = int(match.group(1))
             if 0 < days <= 365:
                 return Candidate("payment_term_days", days, min(0.85, line.confidence), index, line.words)
+        hit = find_label(line, _TERM_LABEL)
+        if hit is None or not hit[0]:
+            continue
+        below = words_below(lines, index, hit[0])
+        found = _TERM_VALUE.match(" ".join(word.text for word in below))
+        if found and 0 < int(found.group(1)) <= 365:
+            return Candidate("payment_term_days", int(found.group(1)), min(0.8, *(word.confidence for word in below)), index + 1, below)
     return None
 
 

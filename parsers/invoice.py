@@ -227,7 +227,22 @@ def _check_dates(invoice: InvoiceFields, today: date | None) -> InvoiceFields:
         )
     if due.present and invoice_date.present and due.value < invoice_date.value:
         due = replace(due, confidence=min(due.confidence, 0.5), note="vervaldatum ligt voor de factuurdatum")
+    elif due.present and invoice_date.present and due.trusted and _usual_term(invoice_date, due, term):
+        # A weak date label ("Datum" over a column) is confirmed by a due date one usual term later.
+        if 0.7 <= invoice_date.confidence < ACCEPT_CONFIDENCE and not invoice_date.note:
+            invoice_date = replace(invoice_date, confidence=0.85, note="vervaldatum volgt na een gangbare termijn")
     return replace(invoice, date=invoice_date, due_date=due)
+
+
+# Payment terms in days that Dutch invoices commonly print.
+_USUAL_TERMS = {7, 8, 10, 14, 15, 21, 28, 30, 31, 45, 60, 90}
+
+
+def _usual_term(invoice_date: Field, due: Field, term: Field) -> bool:
+    days = (due.value - invoice_date.value).days
+    if term.present:
+        return days == term.value
+    return days in _USUAL_TERMS
 
 
 _MISSING = {

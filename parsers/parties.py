@@ -9,7 +9,7 @@ letter head.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from parsers.dutch import (
     POSTCODE_CITY,
@@ -33,6 +33,10 @@ LEGAL_FORM = re.compile(
     _I,
 )
 _KVK = re.compile(r"\b(?:kvk|k\.v\.k\.?|kamer\s+van\s+koophandel|coc|chamber\s+of\s+commerce|handelsregister)\b[^\d\n]{0,25}?(\d{2}\s?\.?\d{2}\s?\.?\d{2}\s?\.?\d{2})(?!\d)", _I)
+_KVK_LABEL_ALONE = re.compile(
+    r"^(?:kvk|k\.v\.k\.?|kamer\s+van\s+koophandel|coc|chamber\s+of\s+commerce|handelsregister)[\s\-]*(?:nummer|nr\.?|number|no\.?)?\s*:?$", _I
+)
+_CONTACT_LINE = re.compile(r"\b(tel(efoon)?|phone|e-?mail|fax|mob(iel)?|www\.|https?://)|@", _I)
 _IBAN = re.compile(r"\b([A-Z]{2}\d{2}(?:\s?[A-Z0-9]{4}){2,7}(?:\s?[A-Z0-9]{1,3})?)\b")
 _VAT = re.compile(r"\b((?:NL\s?\d{4}\.?\d{2}\.?\d{3}\.?\s?B\.?\s?\d{2})|(?:BE\s?[01]?\d{3}\.?\s?\d{3}\.?\s?\d{3}))\b", _I)
 _EMAIL = re.compile(r"[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+")
@@ -63,14 +67,22 @@ class Identifiers:
 
 
 def identifiers(segments: tuple[Segment, ...] | list[Segment]) -> Identifiers:
-    """Find KvK, IBAN, btw-id, e-mail and phone in the segments; only valid numbers count."""
+    """Find KvK, IBAN, btw-id, e-mail and phone in the segments; only valid numbers count.
+
+    A KvK number may sit on the line under a label that stands alone ("KvK-nummer").
+    """
     kvk = iban = vat = email = phone = None
-    for segment in segments:
+    for position, segment in enumerate(segments):
         text = segment.text
         if kvk is None:
             match = _KVK.search(text)
             if match and is_valid_kvk(match.group(1)):
                 kvk = (normalise_kvk(match.group(1)), segment)
+            elif _KVK_LABEL_ALONE.match(text) and position + 1 < len(segments):
+                following = segments[position + 1]
+                number = re.match(r"^(\d{2}\s?\.?\d{2}\s?\.?\d{2}\s?\.?\d{2})(?!\d)", following.text)
+                if number and is_valid_kvk(number.group(1)) and 0 < following.top - segment.top < segment.height * 2.5:
+                    kvk = (normalise_kvk(number.group(1)), following)
         if iban is None:
             for match in _IBAN.finditer(text.upper()):
                 if is_valid_iban(match.group(1)):
@@ -156,10 +168,51 @@ def read_address(block: Block) -> Address:
 def find_parties(blocks: list[Block], source: str) -> tuple[Party, Party]:
     """Return (seller, buyer) read from the layout blocks of the first page(s)."""
     seller_block = _seller_block(blocks)
-    buyer_block = _buyer_block(blocks, seller_block)
-    seller = _seller(blocks, seller_block, buyer_block, source)
+    letterhead = None
+    if seller_block is None or not _is_address(seller_block):
+        letterhead = _letterhead_block(blocks, seller_block)
+    buyer_block, ambiguous = _buyer_block(blocks, seller_block, letterhead)
+    seller = _seller(blocks, seller_block, buyer_block, source, letterhead)
     buyer = _buyer(blocks, buyer_block, source)
+    if ambiguous and buyer.name.present:
+        note = "meerdere adresblokken; controleer wie de debiteur is"
+        buyer = replace(buyer, name=replace(buyer.name, confidence=min(buyer.name.confidence, 0.6), note=note))
     return seller, buyer
+
+
+def _is_address(block: Block) -> bool:
+    address = read_address(block)
+    return address.name is not None and bool(address.postcode)
+
+
+def _letterhead_block(blocks: list[Block], seller_block: Block | None) -> Block | None:
+    """Find the seller's own name and address in the letter head when its identifiers sit elsewhere.
+
+    The letter head prints the seller's phone, e-mail or website beside its address, in a
+    larger type than the rest, and carries no "t.a.v." line or buyer heading.
+    """
+    address_blocks = [block for block in blocks if block.page == 1 and block is not seller_block and _is_address(block)]
+    if not address_blocks:
+        return None
+    usual_height = min(block.segments[0].height for block in address_blocks)
+    scored: list[tuple[float, int, Block]] = []
+    for order, block in enumerate(address_blocks):
+        address = read_address(block)
+        score = 0.0
+        if any(_CONTACT_LINE.search(segment.text) for segment in block.segments):
+            score += 2
+        if block.segments[0].height > usual_height * 1.2:
+            score += 1
+        if address.contact is not None:
+            score -= 3
+        heading = _heading_before(blocks, block)
+        if (heading and _BUYER_HEADINGS.match(heading)) or _BUYER_HEADINGS.match(block.segments[0].text):
+            score -= 3
+        if address.name is not None and LEGAL_FORM.search(address.name.text):
+            score += 0.5
+        scored.append((score, -order, block))
+    best_score, _, best_block = max(scored, key=lambda item: (item[0], item[1]))
+    return best_block if best_score >= 2 else None
 
 
 def _seller_block(blocks: list[Block]) -> Block | None:
@@ -176,10 +229,11 @@ def _seller_block(blocks: list[Block]) -> Block | None:
     return max(scored, key=lambda item: (item[0], item[1]))[2]
 
 
-def _buyer_block(blocks: list[Block], seller_block: Block | None) -> Block | None:
-    best: tuple[float, Block] | None = None
+def _buyer_block(blocks: list[Block], seller_block: Block | None, letterhead: Block | None = None) -> tuple[Block | None, bool]:
+    """Return the buyer's address block, and whether another block scored as well (ambiguous)."""
+    scores: list[tuple[float, Block]] = []
     for order, block in enumerate(blocks):
-        if block is seller_block or block.page != 1:
+        if block is seller_block or block is letterhead or block.page != 1:
             continue
         address = read_address(block)
         if not address.postcode or address.name is None:
@@ -204,9 +258,12 @@ def _buyer_block(blocks: list[Block], seller_block: Block | None) -> Block | Non
         if seller_block is not None and _shares_lines(block, seller_block):
             score -= 3  # the letter head: the seller's address beside its identifiers
         score -= order * 0.01
-        if best is None or score > best[0]:
-            best = (score, block)
-    return best[1] if best else None
+        scores.append((score, block))
+    if not scores:
+        return None, False
+    scores.sort(key=lambda item: -item[0])
+    ambiguous = len(scores) > 1 and scores[1][0] > scores[0][0] - 0.5 and letterhead is None and seller_block is not None and not _is_address(seller_block)
+    return scores[0][1], ambiguous
 
 
 def _shares_lines(block: Block, other: Block) -> bool:
@@ -233,19 +290,25 @@ def _same_party_name(block: Block, other: Block) -> bool:
     return block.segments[0].text.strip().lower() == other.segments[0].text.strip().lower()
 
 
-def _seller(blocks: list[Block], seller_block: Block | None, buyer_block: Block | None, source: str) -> Party:
-    if seller_block is None:
+def _seller(
+    blocks: list[Block], seller_block: Block | None, buyer_block: Block | None, source: str, letterhead: Block | None = None
+) -> Party:
+    if seller_block is None and letterhead is None:
         return Party()
-    ids = identifiers(seller_block.segments)
+    ids = identifiers(seller_block.segments) if seller_block is not None else identifiers([])
     # Letter heads often put the name and address above the identifiers, in a block of
-    # their own; take the name from the nearest block above in the same column.
-    name_block = seller_block
-    address = read_address(seller_block)
+    # their own, or at the top of the page with the identifiers in the footer.
+    name_block = seller_block or letterhead
+    assert name_block is not None
+    address = read_address(name_block)
     if address.name is None or not address.postcode:
-        above = _block_above(blocks, seller_block)
+        above = _block_above(blocks, name_block)
         if above is not None and above is not buyer_block:
             name_block = above
             address = read_address(above)
+        elif letterhead is not None:
+            name_block = letterhead
+            address = read_address(letterhead)
     name_segment = _legal_name(name_block) or address.name
     has_ids = ids.any_company_id
     name_confidence = 0.9 if name_segment is not None and LEGAL_FORM.search(name_segment.text) and has_ids else 0.7
