@@ -75,6 +75,7 @@ class Desk:
         with self.context.session() as session:
             dossier = session.execute(select(Dossier).where(Dossier.number == self.dossier_number)).scalar_one()
             dossier.debtor  # noqa: B018  (load before the session closes)
+            dossier.claims  # noqa: B018
             return dossier
 
     def events(self) -> list[str]:
