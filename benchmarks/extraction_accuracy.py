@@ -220,6 +220,9 @@ def run_corpus(*, ocr: bool) -> Run:
 
 
 def _i2d_value(key: str, value: Any) -> str | None:
+    if key == "invoice_number":
+        # invoice2data keeps the "#" of "Invoice No: #BLR…"; it marks a number, it is not part of it.
+        return str(value).lstrip("#")
     if key in ("amount", "amount_tax"):
         return f"{Decimal(str(value)):.2f}"
     if key == "iban":

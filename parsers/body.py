@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from parsers.dutch import POSTCODE_CITY, format_city, is_valid_kvk, normalise_kvk, normalise_postcode
+from parsers.dutch import POSTCODE_CITY, find_amounts, find_dates, format_city, is_valid_kvk, normalise_kvk, normalise_postcode
 from parsers.invoice import fields_from_lines
 from parsers.layout import text_lines
 from parsers.model import Field, InvoiceFields, Party, Problem
@@ -52,10 +52,84 @@ def own_text(text: str) -> str:
 
 
 def extract_body_claim(text: str, *, today: date | None) -> tuple[InvoiceFields, Party, list[Problem]]:
-    """Read the invoice fields and the debtor from a claim written in the mail body."""
+    """Read the invoice fields and the debtor from a claim written in the mail body.
+
+    Labelled lines ("Factuurnummer: …") come first; without them a claim written as a
+    sentence ("factuur 2026-0012 van 3 maart ad € 1.234,56 staat nog open") is read.
+    """
     body = own_text(text)
     invoice, problems = fields_from_lines(text_lines(body), source=SOURCE, document_index=None, today=today)
+    if not (invoice.total.present or invoice.outstanding.present):
+        sentence = sentence_claim(body, today=today)
+        if sentence is not None:
+            invoice = sentence
+            problems = [problem for problem in problems if problem.field not in _sentence_fields(sentence)]
     return invoice, body_debtor(body), problems
+
+
+def _sentence_fields(invoice: InvoiceFields) -> set[str]:
+    return {f"invoice.{name}" for name in ("number", "date", "total") if getattr(invoice, name).present}
+
+
+_SENTENCE_INVOICE = re.compile(
+    r"\b(?:factuur|nota|invoice)(?:nummer|nr\.?)?\s*(?:nr\.?|nummer|no\.?|number|#)?\s*:?\s*(?P<number>[A-Za-z]{0,5}[-/]?\d[\w\-/.]*[\w])",
+    _I,
+)
+_OPEN_WORDS = re.compile(r"\b(open|openstaand|onbetaald|niet\s+betaald|nog\s+niet\s+(?:voldaan|betaald)|unpaid|outstanding)\b", _I)
+_DAY_MONTH = re.compile(
+    r"(?<![\w])(?P<d>\d{1,2})\s+(?P<m>januari|februari|maart|april|mei|juni|juli|augustus|september|oktober|november|december|jan|feb|mrt|apr|jun|jul|aug|sep|sept|okt|nov|dec)\.?(?!\s*\d)",
+    _I,
+)
+_MONTHS = {
+    "januari": 1, "jan": 1, "februari": 2, "feb": 2, "maart": 3, "mrt": 3, "april": 4, "apr": 4, "mei": 5,
+    "juni": 6, "jun": 6, "juli": 7, "jul": 7, "augustus": 8, "aug": 8, "september": 9, "sep": 9, "sept": 9,
+    "oktober": 10, "okt": 10, "november": 11, "nov": 11, "december": 12, "dec": 12,
+}
+# Confidence of a value read from a free sentence, and of a date whose year was inferred.
+SENTENCE_CONFIDENCE = 0.85
+INFERRED_YEAR_CONFIDENCE = 0.7
+
+
+def sentence_claim(text: str, *, today: date | None) -> InvoiceFields | None:
+    """Read an invoice number, date and amount from a sentence that names an invoice and an amount in euros."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        match = _SENTENCE_INVOICE.search(line)
+        if match is None or find_dates(match.group("number")):
+            continue
+        rest = line[match.end() :]
+        amounts = [found for found in find_amounts(rest) if found.has_currency]
+        if not amounts:
+            continue
+        source = f"{SOURCE}#line={number}"
+        amount = Field(amounts[0].value, SENTENCE_CONFIDENCE, source, "uit een zin in de mail")
+        invoice_date = _sentence_date(rest[: amounts[0].start], today, source)
+        still_open = bool(_OPEN_WORDS.search(line))
+        return InvoiceFields(
+            number=Field(match.group("number").rstrip("."), SENTENCE_CONFIDENCE, source, "uit een zin in de mail"),
+            date=invoice_date,
+            total=amount,
+            outstanding=amount if still_open else Field(),
+            currency=Field("EUR", SENTENCE_CONFIDENCE, source),
+            document_index=None,
+        )
+    return None
+
+
+def _sentence_date(text: str, today: date | None, source: str) -> Field:
+    found = find_dates(text)
+    if found:
+        return Field(found[0].value, SENTENCE_CONFIDENCE, source, "uit een zin in de mail")
+    match = _DAY_MONTH.search(text)
+    if match is None or today is None:
+        return Field()
+    month = _MONTHS[match.group("m").lower()]
+    try:
+        value = date(today.year, month, int(match.group("d")))
+        if value > today:
+            value = date(today.year - 1, month, int(match.group("d")))
+    except ValueError:
+        return Field()
+    return Field(value, INFERRED_YEAR_CONFIDENCE, source, f"jaar niet vermeld; {value.year} aangenomen")
 
 
 def body_debtor(text: str) -> Party:

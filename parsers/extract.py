@@ -416,7 +416,10 @@ def _invoice_position(source: str, invoices: tuple[InvoiceFields, ...]) -> int |
     if match is None:
         return 0 if len(invoices) == 1 else None
     index = int(match.group(1))
-    return next((position for position, invoice in enumerate(invoices) if invoice.document_index == index), None)
+    found = next((position for position, invoice in enumerate(invoices) if invoice.document_index == index), None)
+    if found is None and len(invoices) == 1:
+        return 0  # a rendering cross-checked against the one e-invoice of the mail
+    return found
 
 
 def _unique(problems: list[Problem]) -> list[Problem]:

@@ -234,8 +234,17 @@ def _amount_value(kind: str, strength: float, line_index: int, words: tuple[Word
             previous_text = token.lower()
             continue
         confidence = min([strength] + [item.confidence for item in used])
+        rest = words[position + len(used) :]
+        if kind in ("total", "outstanding") and _more_money(rest):
+            # A table row ("Total 1 278.61 40.39 319.00"): which column is the total is a guess.
+            return Candidate(kind, value, min(confidence, 0.6), line_index, tuple(used), "meerdere bedragen op de totaalregel")
         return Candidate(kind, value, confidence, line_index, tuple(used))
     return None
+
+
+def _more_money(words: tuple[Word, ...]) -> bool:
+    """Tell whether the words hold another amount with cents (not a percentage)."""
+    return any(re.fullmatch(r"-?€?\d[\d.,]*[.,]\d{2}", word.text) and parse_amount(word.text) is not None for word in words)
 
 
 def _join_split_amount(words: tuple[Word, ...], position: int) -> tuple[str, list[Word]]:

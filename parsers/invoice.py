@@ -8,6 +8,7 @@ review, and a due date is computed from a printed payment term when no date is g
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
@@ -69,6 +70,8 @@ def fields_from_lines(
     candidates = find_candidates(lines, learned)
     if hints is not None and page_of is not None:
         _add_learned_positions(candidates, lines, page_of, hints)
+    if not candidates.get("total") and not candidates.get("outstanding"):
+        _add_unlabelled_total(candidates, lines)
 
     def field(kind: str) -> Field:
         chosen = best(candidates.get(kind, []))
@@ -123,6 +126,24 @@ def _add_learned_positions(
         strength = LEARNED_STRENGTH if position.corrections >= LEARN_AFTER else 0.7
         confidence = min([strength] + [word.confidence for word in words])
         candidates.setdefault(position.field, []).insert(0, Candidate(position.field, value, confidence, line_index, tuple(words), LEARNED_NOTE))
+
+
+def _add_unlabelled_total(candidates: dict[str, list[Candidate]], lines: list[Line]) -> None:
+    """Find a total whose label was lost (OCR drops bold labels) as the amount equal to subtotal + VAT."""
+    subtotals = candidates.get("subtotal", [])
+    vats = candidates.get("vat", [])
+    if not subtotals or not vats:
+        return
+    sums = {subtotals[0].value + sum((item.value for item in vats), Decimal("0"))}
+    sums |= {subtotal.value + vat.value for subtotal in subtotals for vat in vats}
+    for index, line in enumerate(lines):
+        if re.search(r"[A-Za-z]{3,}", line.text):
+            continue
+        found = find_amounts(line.text)
+        if len(found) == 1 and found[0].value in sums and found[0].value != 0:
+            confidence = min(0.75, line.confidence)
+            candidates["total"] = [Candidate("total", found[0].value, confidence, index, line.words, "totaal zonder label")]
+            return
 
 
 def _value_of_kind(kind: str, text: str) -> object | None:
