@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import logging
 
+from sqlalchemy import select
+
 from daemon.context import DaemonContext
 from daemon.logs import working_on
 from daemon.replies import Replies
@@ -111,6 +113,7 @@ class IntakeWorker:
                 item = session.query(OutboxItem).filter_by(message_id=bounce.original_message_id).one_or_none()
             return conversations.apply_bounce(session, inbound, bounce, item, now)
 
+        self._log_reused_message_id(session, inbound)
         match = match_dossier(session, inbound, mail, extraction, signer.ours_in)
         if automatic is not None:
             dossier = match.dossier if match and match.method == "message_id" else None
@@ -149,6 +152,20 @@ class IntakeWorker:
         if result.dossier is not None:
             self.replies.dossier_opened(session, inbound.id, mail, result, now=now, received_on=today)
         return result
+
+    def _log_reused_message_id(self, session, inbound: InboundMessage) -> None:  # type: ignore[no-untyped-def]
+        """Log a Message-ID seen before on other content; headers never make a duplicate."""
+        if not inbound.message_id:
+            return
+        earlier = session.execute(
+            select(InboundMessage.id).where(
+                InboundMessage.message_id == inbound.message_id,
+                InboundMessage.id != inbound.id,
+                InboundMessage.raw_sha256 != inbound.raw_sha256,
+            ).limit(1)
+        ).scalar_one_or_none()
+        if earlier is not None:
+            logger.warning("message %s reuses Message-ID of message %s with other content; treated as a new message", inbound.id, earlier)
 
     def _park(self, inbound_id: int, reason: Reason) -> None:
         with self.context.session() as session:
