@@ -12,6 +12,7 @@ unique, so importing a statement twice records each payment once.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -575,3 +576,81 @@ def load_facts(session: Session, dossier: Dossier) -> phase_facts.DossierFacts:
         # `email_unusable_at` marks an address that bounced permanently.
         debtor_has_email=bool(dossier.debtor.email) and getattr(dossier.debtor, "email_unusable_at", None) is None,
     )
+
+
+# --- read model ----------------------------------------------------------------------------
+
+
+def _money(value: Decimal) -> str:
+    return f"{value:.2f}"
+
+
+def account_detail(session: Session, dossier: Dossier, today: date) -> dict[str, Any]:
+    """Return the dossier's computed account on `today` for `dossier_detail`.
+
+    Keys: ``balance_on``, ``interest``, ``costs``, ``paid``, ``balance`` (amounts as
+    strings with two decimals), ``payments`` (each with its allocation), ``track``
+    (state, phase, deadline and a Dutch description), ``holds``, ``arrangements`` and
+    ``tasks``. A closed dossier shows its account on `today` all the same.
+    """
+    from phases.track import evaluate
+
+    facts = load_facts(session, dossier)
+    if facts.claims:
+        decision = evaluate(replace_open(facts), today)
+        status = decision.status
+        balance = decision.account.balance if decision.account else None
+    else:
+        decision, status, balance = None, None, None
+
+    tasks = session.execute(select(StaffTaskRow).where(StaffTaskRow.dossier_id == dossier.id).order_by(StaffTaskRow.id)).scalars()
+    detail: dict[str, Any] = {
+        "balance_on": today.isoformat(),
+        "principal_open": _money(balance.principal_open) if balance else None,
+        "interest": _money(balance.interest_accrued) if balance else None,
+        "interest_open": _money(balance.interest_open) if balance else None,
+        "costs": _money(balance.costs_due) if balance else None,
+        "paid": _money(balance.paid) if balance else "0.00",
+        "balance": _money(balance.total_open) if balance else None,
+        "payments": [
+            {
+                "received_on": item.received_on.isoformat(),
+                "amount": _money(item.amount),
+                "to_costs": _money(item.to_costs),
+                "to_interest": _money(item.to_interest),
+                "to_principal": _money(item.to_principal),
+                "overpaid": _money(item.overpaid),
+            }
+            for item in (balance.allocations if balance else ())
+        ],
+        "track": {
+            "state": dossier.status if dossier.status in ("closed", "review") else (status.state if status else "review"),
+            "phase": dossier.phase,
+            "deadline": status.deadline.isoformat() if status and status.deadline else None,
+            "description": status.description if status else "Geen facturen met bedrag en vervaldatum",
+            "paused_by": list(status.paused_by) if status else [],
+        },
+        "holds": [
+            {"kind": row.kind, "reason": row.reason, "started_on": row.started_on.isoformat(), "lifted_on": row.lifted_on.isoformat() if row.lifted_on else None}
+            for row in holds_of(session, dossier.id)
+        ],
+        "arrangements": [
+            {
+                "agreed_on": row.agreed_on.isoformat(),
+                "status": row.status,
+                "grace_days": row.grace_days,
+                "instalments": [{"due_on": item.due_on.isoformat(), "amount": _money(item.amount)} for item in instalments],
+            }
+            for row, instalments in arrangements_of(session, dossier.id)
+        ],
+        "tasks": [
+            {"id": task.id, "kind": task.kind, "phase": task.phase, "status": task.status, "outcome": task.outcome, "note": task.note}
+            for task in tasks
+        ],
+    }
+    return detail
+
+
+def replace_open(facts: phase_facts.DossierFacts) -> phase_facts.DossierFacts:
+    """Return `facts` as an open dossier, so a closed or reviewed one still shows its account."""
+    return dataclasses.replace(facts, is_open=True)

@@ -6,9 +6,11 @@ with two decimals (exact), dates ISO 8601, moments ISO 8601 in UTC.
 
 from __future__ import annotations
 
+import os
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -58,8 +60,15 @@ def find_dossier(session: Session, number_text: str) -> Dossier | None:
     return session.execute(select(Dossier).where(Dossier.number == number)).scalar_one_or_none()
 
 
-def dossier_detail(session: Session, dossier: Dossier) -> dict[str, Any]:
-    """Return the dossier with its parties, claims, documents, letters, outbox and events."""
+def dossier_detail(session: Session, dossier: Dossier, today: date | None = None) -> dict[str, Any]:
+    """Return the dossier with its parties, claims, documents, letters, outbox and events,
+    and its account (interest, costs, payments, balance, track state) on `today`.
+
+    Callers pass the clock's today. Without it, the INCASSO_TODAY environment variable
+    or else today's date in Amsterdam is used.
+    """
+    from dossiers.ledger import account_detail
+
     detail = dossier_summary(dossier)
     detail["client"] = _client_detail(dossier)
     detail["debtor"] = _debtor_detail(dossier)
@@ -82,7 +91,20 @@ def dossier_detail(session: Session, dossier: Dossier) -> dict[str, Any]:
 
     reviews = session.execute(select(ReviewItem).where(ReviewItem.dossier_id == dossier.id).order_by(ReviewItem.id)).scalars()
     detail["review"] = [review_summary(session, item) for item in reviews]
+    detail.update(account_detail(session, dossier, today or _clock_today()))
     return detail
+
+
+def _clock_today() -> date:
+    # NOTE: a fallback for callers without the daemon's clock; it honours INCASSO_TODAY from
+    # the environment but not `clock.today` from a --config file.
+    pinned = os.environ.get("INCASSO_TODAY", "").strip()
+    if pinned:
+        try:
+            return date.fromisoformat(pinned)
+        except ValueError:
+            pass
+    return datetime.now(ZoneInfo("Europe/Amsterdam")).date()
 
 
 def _client_detail(dossier: Dossier) -> dict[str, Any]:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from phases.interest import InterestPeriod, InterestRule, anniversary, interest_periods
+from phases.interest import InterestPeriod, InterestRule, RateSegment, anniversary, interest_period, interest_periods
 from phases.money import ZERO
 
 ONE_DAY = timedelta(days=1)
@@ -163,9 +163,8 @@ class _ClaimLedger:
             year_end = anniversary(start, self.year_number + 1) - ONE_DAY
             piece_end = min(day, year_end)
             if self.base > 0:
-                new_periods = interest_periods(self.base, self.cursor, piece_end, self.rule)
-                self.periods.extend(new_periods)
-                self.year_open += sum((period.amount for period in new_periods), ZERO)
+                for period in interest_periods(self.base, self.cursor, piece_end, self.rule):
+                    self._append(period)
             self.cursor = piece_end + ONE_DAY
             if piece_end == year_end:
                 if self.rule.compound:
@@ -173,6 +172,31 @@ class _ClaimLedger:
                     self.capitalised_total += self.year_open
                     self.year_open = ZERO
                 self.year_number += 1
+
+    def _append(self, period: InterestPeriod) -> None:
+        """Add a period, or extend the previous one when only a payment on another claim
+        split them (same base, rate and interest year), so the letter shows one line."""
+        previous = self.periods[-1] if self.periods else None
+        if (
+            previous is not None
+            and previous.end + ONE_DAY == period.start
+            and previous.base == period.base
+            and previous.rate_percent == period.rate_percent
+            and previous.rate_confidence == period.rate_confidence
+            and self._same_interest_year(previous.start, period.end)
+        ):
+            merged = interest_period(period.base, RateSegment(previous.start, period.end, period.rate_percent, period.rate_confidence))
+            self.periods[-1] = merged
+            self.year_open += merged.amount - previous.amount
+            return
+        self.periods.append(period)
+        self.year_open += period.amount
+
+    def _same_interest_year(self, first: date, last: date) -> bool:
+        start = self.claim.interest_start
+        year_end = anniversary(start, self.year_number + 1) - ONE_DAY
+        year_start = anniversary(start, self.year_number)
+        return year_start <= first and last <= year_end
 
     def pay_interest(self, available: Decimal) -> Decimal:
         """Pay capitalised interest, then this year's; return what was used."""
