@@ -8,6 +8,6 @@ schema first, `migrate=False`.
 
 from __future__ import annotations
 
-from daemon.commands import clients, correct, database, demo, extract, inspect, run
+from daemon.commands import clients, correct, database, demo, extract, inspect, run, track
 
-MODULES = [run, database, inspect, clients, demo, extract, correct]
+MODULES = [run, database, inspect, clients, demo, extract, correct, track]
