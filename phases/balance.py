@@ -175,7 +175,8 @@ class _ClaimLedger:
 
     def _append(self, period: InterestPeriod) -> None:
         """Add a period, or extend the previous one when only a payment on another claim
-        split them (same base, rate and interest year), so the letter shows one line."""
+        split them (same base, one rate-table row, same interest year), so the letter
+        shows one line."""
         previous = self.periods[-1] if self.periods else None
         if (
             previous is not None
@@ -184,6 +185,7 @@ class _ClaimLedger:
             and previous.rate_percent == period.rate_percent
             and previous.rate_confidence == period.rate_confidence
             and self._same_interest_year(previous.start, period.end)
+            and len(self.rule.segments(previous.start, period.end)) == 1
         ):
             merged = interest_period(period.base, RateSegment(previous.start, period.end, period.rate_percent, period.rate_confidence))
             self.periods[-1] = merged
@@ -193,6 +195,8 @@ class _ClaimLedger:
         self.year_open += period.amount
 
     def _same_interest_year(self, first: date, last: date) -> bool:
+        if not self.rule.compound:
+            return True
         start = self.claim.interest_start
         year_end = anniversary(start, self.year_number + 1) - ONE_DAY
         year_start = anniversary(start, self.year_number)
