@@ -21,9 +21,11 @@ from daemon.mailbuild import build_mail
 from daemon.message_ids import MessageIdSigner
 from daemon.settings import Settings
 from dossiers.intake import IntakeResult
-from dossiers.models import Dossier, Event, OutboxItem
+from dossiers.blobs import get_blob
+from dossiers.models import Dossier, Event, InboundMessage, OutboxItem
 from dossiers.outbox import QueuedMail, enqueue
 from dossiers.queries import claim_total
+from parsers.mail import parse_message
 from parsers.model import ParsedMail
 
 logger = logging.getLogger(__name__)
@@ -61,6 +63,17 @@ class Replies:
         )
         # One per new dossier, so it cannot loop; it is not rate-limited.
         self._queue(session, f"reply:inbound:{inbound_id}", dossier, mail, body, now, limited=False)
+
+    def after_approval(self, session: Session, approval: Any, *, now: datetime, received_on: date) -> None:
+        """Queue the client's reply for a dossier that staff opened from the review queue."""
+        if not approval.newly_opened or approval.inbound_id is None:
+            return
+        inbound = session.get(InboundMessage, approval.inbound_id)
+        if inbound is None:
+            return
+        mail = parse_message(get_blob(session, inbound.raw_sha256))
+        result = IntakeResult("dossier", dossier=approval.dossier)
+        self.dossier_opened(session, inbound.id, mail, result, now=now, received_on=received_on)
 
     def already_in_progress(self, session: Session, dossier: Dossier, mail: ParsedMail, *, now: datetime) -> None:
         """Tell the client once per dossier that a re-sent claim joined the existing dossier."""

@@ -68,7 +68,7 @@ def apply_decision(
 
     dossier = None
     if decision.open_dossier:
-        dossier = _open_dossier(session, inbound, extraction, decision, documents, client=client, now=now, today=today)
+        dossier = open_dossier(session, inbound, extraction, decision, documents, client=client, now=now, today=today)
 
     review_item = None
     if decision.outcome == "review":
@@ -122,7 +122,7 @@ def finish_message(inbound: InboundMessage, outcome: str, reason: str | None, do
     inbound.lease_until = None
 
 
-def _open_dossier(
+def open_dossier(
     session: Session,
     inbound: InboundMessage,
     extraction: Extraction,

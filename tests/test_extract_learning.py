@@ -208,7 +208,7 @@ def test_correct_command_stores_and_logs(sqlite_url: str) -> None:
     assert result.returncode == 0, result.stderr
     assert "Ons kenmerk" in result.stdout
     assert bad.returncode == 2
-    assert "ongeldig bedrag" in bad.stderr
+    assert "Ongeldig bedrag" in bad.stderr
     assert missing.returncode == 1
     with make_session_factory(engine)() as session:
         correction = session.execute(select(FieldCorrection)).scalar_one()

@@ -18,7 +18,6 @@ from typing import Any
 
 logger = logging.getLogger(__name__)
 
-_KINDS = {"bedrijf": "business", "business": "business", "consument": "consumer", "consumer": "consumer"}
 _INVOICE_PATH = re.compile(r"^invoices\[(\d+)\]\.(\w+)$")
 # Report names of invoice fields -> names in the stored extraction (InvoiceFields).
 _STORED_NAMES = {"amount_total": "total", "amount_vat": "vat", "amount_outstanding": "outstanding"}
@@ -34,12 +33,12 @@ def add_parsers(commands: Any) -> None:
 
 
 def _correct(context: Any, args: argparse.Namespace) -> int:
-    from dossiers.corrections import record_correction
-    from dossiers.models import Event, InboundMessage, ReviewItem
+    from dossiers.models import InboundMessage, ReviewItem
+    from dossiers.review_actions import ReviewActionError, correct_field, parse_field_value
 
     try:
-        kind, value = parse_value(args.field, args.value)
-    except ValueError as error:
+        value = parse_field_value(args.field, args.value)
+    except ReviewActionError as error:
         print(f"incasso: {error}", file=sys.stderr)
         return 2
 
@@ -51,79 +50,21 @@ def _correct(context: Any, args: argparse.Namespace) -> int:
             return 1
         inbound = session.get(InboundMessage, item.inbound_id) if item.inbound_id else None
         sender = inbound.from_address if inbound is not None else ""
-        before, read_from = stored_value(item.extraction or {}, args.field)
+        before, _ = stored_value(item.extraction or {}, args.field)
+        kind = _STORED_NAMES.get(args.field.rpartition(".")[2], args.field.rpartition(".")[2])
         source, label = _locate(session, inbound, item.extraction or {}, args.field, kind, value)
-
-        text = _text(value)
-        correction = record_correction(
-            session,
-            client_email=sender,
-            field=args.field,
-            value_before=before,
-            value_after=text,
-            corrected_by=args.by,
-            at=now,
-            source=source or read_from,
-            label=label,
-            dossier_id=item.dossier_id,
-            review_item_id=item.id,
-        )
-        session.add(
-            Event(
-                dossier_id=item.dossier_id,
-                inbound_id=item.inbound_id,
-                kind="field_corrected",
-                actor=args.by[:100],
-                at=now,
-                data={"field": args.field, "before": before, "after": text, "review_item": item.id, "correction": correction.id},
-            )
-        )
+        try:
+            correct_field(session, item.id, args.field, args.value, actor=args.by, now=now, source=source, label=label)
+        except ReviewActionError as error:
+            print(f"incasso: {error}", file=sys.stderr)
+            return 1
         session.commit()
 
     shown_before = before if before is not None else "(leeg)"
-    print(f"Controle {args.review_item}: {args.field} van {shown_before} naar {text} verbeterd door {args.by}.")
+    print(f"Controle {args.review_item}: {args.field} van {shown_before} naar {_text(value)} verbeterd door {args.by}.")
     if label:
         print(f"Gevonden in het document achter '{label}'; volgende facturen van {sender or 'deze afzender'} worden daar gelezen.")
     return 0
-
-
-def parse_value(field: str, text: str) -> tuple[str, object]:
-    """Parse the value staff typed for `field`; return the field kind and the typed value.
-
-    Raises ValueError with a Dutch message when the value does not fit the field.
-    """
-    from parsers.dutch import is_valid_iban, is_valid_kvk, normalise_iban, normalise_kvk, parse_amount, parse_date
-
-    match = _INVOICE_PATH.match(field)
-    name = match.group(2) if match else field.rpartition(".")[2]
-    if not (match or field.startswith(("client.", "debtor."))):
-        raise ValueError(f"onbekend veld {field!r}; gebruik bijvoorbeeld invoices[0].due_date, client.kvk of debtor.name")
-    kind = _STORED_NAMES.get(name, name)
-    if match and name.startswith("amount_"):
-        amount = parse_amount(text)
-        if amount is None:
-            raise ValueError(f"ongeldig bedrag {text!r}; schrijf bijvoorbeeld 1.234,56")
-        return kind, amount
-    if match and name in ("date", "due_date"):
-        parsed = parse_date(text)
-        if parsed is None:
-            raise ValueError(f"ongeldige datum {text!r}; schrijf bijvoorbeeld 03-04-2024")
-        return kind, parsed
-    if name == "kvk":
-        if not is_valid_kvk(text):
-            raise ValueError(f"ongeldig KvK-nummer {text!r}; een KvK-nummer heeft 8 cijfers")
-        return kind, normalise_kvk(text)
-    if name == "iban":
-        if not is_valid_iban(text):
-            raise ValueError(f"ongeldig IBAN {text!r}; controleer het nummer (mod-97-controle mislukt)")
-        return kind, normalise_iban(text)
-    if field == "debtor.kind":
-        if text.lower() not in _KINDS:
-            raise ValueError(f"onbekende soort {text!r}; gebruik bedrijf of consument")
-        return kind, _KINDS[text.lower()]
-    if not text.strip():
-        raise ValueError("lege waarde; geef de juiste waarde op")
-    return kind, text.strip()
 
 
 def stored_value(extraction: dict[str, Any], field: str) -> tuple[str | None, str]:
