@@ -17,6 +17,7 @@ def env(tmp_path: Path, sqlite_url: str) -> dict[str, str]:
         "INCASSO_MAILDIR": str(tmp_path / "maildir"),
         "INCASSO_OUTBOX_DIR": str(tmp_path / "outbox"),
         "INCASSO_TODAY": "2026-12-04",
+        "INCASSO_SECRET_KEY": "track-test-secret-0123456789abcdef0123456789",
     }
 
 

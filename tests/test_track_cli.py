@@ -24,6 +24,7 @@ def env_for(tmp_path: Path, database_url: str) -> dict[str, str]:
         "INCASSO_DATABASE_URL": database_url,
         "INCASSO_MAILDIR": str(tmp_path / "maildir"),
         "INCASSO_OUTBOX_DIR": str(tmp_path / "outbox"),
+        "INCASSO_SECRET_KEY": "track-test-secret-0123456789abcdef0123456789",
     }
 
 
