@@ -100,6 +100,8 @@ def find_candidates(lines: list[Line], learned: list[tuple[str, str]] | None = N
             hit = _find_label_in_columns(line, pattern)
             if hit is None:
                 continue
+            if kind == "number" and strength < 0.8 and _after_date_word(line, hit[0]):
+                continue  # "Datum factuur" is a date label, not a lone "Factuur" header
             if kind == "number" and strength < 0.8 and _under_invoice_heading(lines, index, hit[0]):
                 strength = 0.85
             label_words, after = hit
@@ -144,6 +146,18 @@ def _column_starts(line: Line) -> list[int]:
         if word.x0 - previous.x1 > height * COLUMN_GAP:
             starts.append(position)
     return starts
+
+
+def _after_date_word(line: Line, label_words: tuple[Word, ...]) -> bool:
+    """Tell whether the label follows "datum" or "date" in the same column."""
+    if not label_words or label_words[0] not in line.words:
+        return False
+    position = line.words.index(label_words[0])
+    if position == 0:
+        return False
+    previous = line.words[position - 1]
+    height = max(previous.bottom - previous.top, 1.0)
+    return previous.text.lower().strip(":") in ("datum", "date") and label_words[0].x0 - previous.x1 < height * COLUMN_GAP
 
 
 def _under_invoice_heading(lines: list[Line], index: int, label_words: tuple[Word, ...]) -> bool:

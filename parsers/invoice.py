@@ -107,6 +107,7 @@ def _add_learned_positions(
     A position corrected `LEARN_AFTER` times or more gives a trusted candidate; a single
     correction gives one below the threshold, so staff still see it.
     """
+    # NOTE: no test covers learned positions yet; learned labels and client values are tested.
     for position in hints.positions:
         words: list[Word] = []
         line_index = None

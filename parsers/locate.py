@@ -21,7 +21,7 @@ _MAX_LABEL_CHARS = 40
 
 @dataclass(frozen=True)
 class LocatedValue:
-    """Where a value is printed: the source with page and box, and the label in front of it."""
+    """The place of a printed value: source with page and box, and the label in front of it."""
 
     source: str
     page: int

@@ -69,7 +69,7 @@ class Identifiers:
 def identifiers(segments: tuple[Segment, ...] | list[Segment]) -> Identifiers:
     """Find KvK, IBAN, btw-id, e-mail and phone in the segments; only valid numbers count.
 
-    A KvK number may sit on the line under a label that stands alone ("KvK-nummer").
+    A KvK number may be printed on the line under a label that is printed alone ("KvK-nummer").
     """
     kvk = iban = vat = email = phone = None
     for position, segment in enumerate(segments):

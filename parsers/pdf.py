@@ -419,7 +419,7 @@ def _page_chars(textpage: pdfium.PdfTextPage, page_height: float) -> list[_Char]
 def _quarter_turns(angle: float) -> int:
     """Round a character angle to counter-clockwise quarter turns.
 
-    PDFium 6xxx measures the angle in radians clockwise (text reading bottom to top has
+    PDFium (build 159.0.8149.0, pypdfium2 5.15.2) measures the angle in radians clockwise (text reading bottom to top has
     3π/2) and returns -1 when it is unknown.
     """
     if angle < 0:

@@ -1,8 +1,8 @@
 """`incasso correct REVIEW_ITEM FIELD VALUE`: store a staff correction of an extracted field.
 
 The correction is kept per client (the sender of the reviewed mail) with the value
-before and after, where the right value is printed in the document and the label in
-front of it, so the next invoice of that client is read better. An Event
+before and after. It also records where the right value is printed in the document and
+the label in front of it, so the next invoice of that client is read better. An Event
 `field_corrected` records it on the dossier.
 """
 

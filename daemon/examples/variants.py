@@ -197,7 +197,7 @@ def format_date(value: date, style: str, language: str) -> str:
 
 
 def format_amount(amount: Decimal, style: str, language: str, *, with_currency: bool = True) -> str:
-    """Format an amount: Dutch 1.234,56 or English 1,234.56, with the currency as the style says."""
+    """Format an amount: Dutch 1.234,56 or English 1,234.56, with the currency the style sets."""
     text = f"{abs(amount):,.2f}"
     if language == "nl":
         text = text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
@@ -289,7 +289,7 @@ def _page(client: ExampleParty, debtor: ExampleParty, invoice: ExampleInvoice, s
         top += 13
     top += 12
 
-    # Totals, with the euro sign in a column of its own when the style says so.
+    # Totals, with the euro sign in a column of its own when the style asks for it.
     rows: list[tuple[str, Decimal, bool]] = [(style.labels["subtotal"], invoice.subtotal, False)]
     for rate, (_base, amount) in vat_by_rate(invoice.lines).items():
         rows.append((style.labels["vat"].format(rate=f"{rate.normalize():f}"), amount, False))
