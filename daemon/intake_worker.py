@@ -20,6 +20,7 @@ from daemon.logs import working_on
 from daemon.replies import Replies
 from dossiers import conversations
 from dossiers.blobs import get_blob
+from dossiers.corrections import client_hints
 from dossiers.inbound import claim_next, record_failure, still_leased_by
 from dossiers.intake import IntakeResult, apply_decision, park_for_review
 from dossiers.intake_rules import Reason, automatic_reason, decide
@@ -75,7 +76,12 @@ class IntakeWorker:
         bounce = None
         if looks_like_bounce(mail.from_address, mail.subject, mail.headers.get("content-type", "")):
             bounce = parse_bounce(raw)
-        extraction = None if (automatic or bounce) else extract_claim(mail, today=today)
+        extraction = None
+        if automatic is None and bounce is None:
+            # What staff corrected on this client's earlier invoices helps read this one.
+            with context.session() as session:
+                hints = client_hints(session, mail.from_address) if mail.from_address else None
+            extraction = extract_claim(mail, today=today, hints=hints)
         intents = classify_reply(mail.text_body, mail.subject)
 
         with context.session() as session:
