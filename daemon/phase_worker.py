@@ -4,7 +4,7 @@ The engine (`phases.track.evaluate`) is a pure function of the dossier's facts a
 today. This worker applies its action:
 
 - a letter is rendered outside any transaction; then, in one transaction, the facts are
-  read again and the letter is written only if the engine still asks for it with the
+  read again and the letter is written only if the engine still requests it with the
   same amounts (a payment or hold that arrived meanwhile stops it). The letter row, its
   PDF, its outbox item, the phase-3 call task and the dossier's new phase go in together.
   The unique key on (dossier, phase, channel) makes a second letter impossible, even
@@ -296,7 +296,7 @@ class PhaseWorker:
         return "letter"
 
     def _close_paid(self, session: Session, dossier: Dossier, decision: Decision) -> None:
-        """Close a paid dossier and queue the e-mail that tells the client."""
+        """Close a paid dossier and queue the e-mail that informs the client."""
         now = self.context.clock.now()
         settings = self.context.settings
         balance = decision.account.balance if decision.account else None

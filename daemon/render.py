@@ -9,9 +9,9 @@ in front of it. The CSS font-family list keeps DejaVu Sans behind the house font
 character the house font lacks, such as the euro sign, is drawn from DejaVu Sans.
 
 Address window: `fit_address` wraps the debtor's name, contact and street to the width
-of the envelope window (85 mm, see letters/letter.css) with the font's own glyph widths,
-and picks the largest font size at which all lines fit the window's 30 mm height. The
-postcode and city line is never wrapped.
+of the envelope window (85 mm, see letters/letter.css), measured with the font's own
+glyph widths. It picks the largest font size at which all lines fit the window's 30 mm
+height. The postcode and city line is never wrapped.
 """
 
 from __future__ import annotations

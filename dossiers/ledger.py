@@ -603,6 +603,11 @@ def account_detail(session: Session, dossier: Dossier, today: date) -> dict[str,
     else:
         decision, status, balance = None, None, None
 
+    if dossier.status in ("closed", "review"):
+        state = dossier.status
+    else:
+        state = status.state if status else "review"
+
     tasks = session.execute(select(StaffTaskRow).where(StaffTaskRow.dossier_id == dossier.id).order_by(StaffTaskRow.id)).scalars()
     detail: dict[str, Any] = {
         "balance_on": today.isoformat(),
@@ -624,7 +629,7 @@ def account_detail(session: Session, dossier: Dossier, today: date) -> dict[str,
             for item in (balance.allocations if balance else ())
         ],
         "track": {
-            "state": dossier.status if dossier.status in ("closed", "review") else (status.state if status else "review"),
+            "state": state,
             "phase": dossier.phase,
             "deadline": status.deadline.isoformat() if status and status.deadline else None,
             "description": status.description if status else "Geen facturen met bedrag en vervaldatum",

@@ -67,7 +67,7 @@ class ClaimBalance:
 
 @dataclass(frozen=True)
 class Allocation:
-    """How one payment was applied."""
+    """The split of one payment over costs, interest and principal."""
 
     received_on: date
     amount: Decimal

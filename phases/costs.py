@@ -101,11 +101,13 @@ def dossier_costs(
 ) -> CostDecision:
     """Compute the collection costs over the principal `base` for this dossier.
 
-    `vat_rate` is the VAT percentage; it is used only when the terms say the client
-    cannot deduct VAT. Default: the rate of the BIK scale file.
+    `vat_rate` is the VAT percentage, used only when the client declared it cannot
+    deduct VAT (`Terms.vat_on_costs`). Default: the rate of the BIK scale file.
     """
     scale = scale or default_bik_scale()
-    vat = (vat_rate if vat_rate is not None else scale.vat_rate_percent) if facts.terms.vat_on_costs else None
+    vat: Decimal | None = None
+    if facts.terms.vat_on_costs:
+        vat = vat_rate if vat_rate is not None else scale.vat_rate_percent
     clause = facts.terms.cost_clause_percent
 
     if clause is not None and not facts.is_consumer:

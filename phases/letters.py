@@ -107,8 +107,8 @@ def letter_context(
 ) -> dict[str, Any]:
     """Build the context of the letter of `rule`, issued `today` through `channel`.
 
-    The amounts are the dossier's account on `today` as if this letter were issued: for
-    a business ingebrekestelling the BIK is due from today; a consumer's 14-dagenbrief
+    The amounts are the dossier's account on `today` as if this letter were issued. For
+    a business ingebrekestelling the BIK is due from today. A consumer's 14-dagenbrief
     announces the BIK that becomes due after its term. `letter.term_end` is the last day
     of the term under the Algemene termijnenwet, counted for a consumer from the assumed
     day of receipt.

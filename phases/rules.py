@@ -4,8 +4,8 @@ Business debtors get an ingebrekestelling (7 days), a sommatie (5 days) and an
 aankondiging dagvaarding (5 days). Consumers first get the 14-dagenbrief of art. 6:96
 lid 6 BW, whose 14 days run from the day after receipt, and then the same sommatie and
 aankondiging. Phase 4, the court procedure, starts only with the client's consent.
-Terms of a business letter count from the letter date; terms of a consumer letter from
-the assumed day of receipt, so a consumer never gets less time than the letter names.
+Terms of a business letter count from the letter date. Terms of a consumer letter count
+from the assumed day of receipt, so a consumer never gets less time than the letter names.
 """
 
 from __future__ import annotations
