@@ -7,7 +7,8 @@ Alembic and the schema test see its tables.
 from __future__ import annotations
 
 from dossiers import corrections, ledger, models
+from dossiers import users
 
 metadata = models.Base.metadata
 
-__all__ = ["corrections", "ledger", "metadata", "models"]
+__all__ = ["corrections", "ledger", "metadata", "models", "users"]

@@ -9,5 +9,6 @@ schema first, `migrate=False`.
 from __future__ import annotations
 
 from daemon.commands import clients, correct, database, demo, extract, inspect, run, track
+from daemon.commands import users, web
 
-MODULES = [run, database, inspect, clients, demo, extract, correct, track]
+MODULES = [run, database, inspect, clients, demo, extract, correct, track, users, web]

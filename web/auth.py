@@ -1,0 +1,168 @@
+"""Login, logout and the one-time password link; who may see which part of the desk.
+
+The signed session cookie holds the user id, the user's session epoch (raised when the
+password changes, which ends older sessions), the login moment and the last request
+moment. A session ends after `SESSION_IDLE` without requests or `SESSION_MAX_AGE` after
+login. Each blueprint belongs to one role; `staff` blueprints are closed to client
+users, and a later client portal registers its blueprints under the role `client`.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Blueprint, Flask, abort, current_app, flash, g, redirect, render_template, request, session, url_for
+
+from dossiers.users import LoginFailed, LoginThrottled, User, UserError, authenticate, set_password_with_token, token_user
+from web.security import SESSION_MAX_AGE, db
+
+logger = logging.getLogger(__name__)
+
+blueprint = Blueprint("auth", __name__)
+
+PUBLIC_ENDPOINTS = frozenset({"auth.login", "auth.set_password", "static"})
+# The role each blueprint is for; endpoints of blueprints not listed need only a login.
+BLUEPRINT_ROLES = {"dashboard": "staff", "review": "staff", "dossiers": "staff", "tasks": "staff", "files": "staff"}
+
+
+@dataclass(frozen=True)
+class CurrentUser:
+    id: int
+    email: str
+    role: str
+    client_id: int | None  # the only client whose data a client user may see
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role == "staff"
+
+
+def current_user() -> CurrentUser | None:
+    user: CurrentUser | None = g.get("user")
+    return user
+
+
+def actor() -> str:
+    """The audit name of the person acting: the user's e-mail address."""
+    user = current_user()
+    if user is None:
+        raise RuntimeError("no user logged in")
+    return user.email[:100]
+
+
+def _load_user() -> Any:
+    g.user = None
+    user_id = session.get("uid")
+    if user_id is not None:
+        g.user = _valid_session_user(int(user_id))
+        if g.user is None:
+            session.clear()
+
+    endpoint = request.endpoint or ""
+    if endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
+        return None
+    if g.user is None:
+        if request.method == "GET":
+            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+        abort(401)
+    role = BLUEPRINT_ROLES.get(request.blueprint or "")
+    if role is not None and g.user.role != role:
+        logger.warning("user %s with role %s refused on %s", g.user.id, g.user.role, endpoint)
+        abort(403)
+    return None
+
+
+def _valid_session_user(user_id: int) -> CurrentUser | None:
+    now = time.time()
+    idle = float(current_app.config["SESSION_IDLE_SECONDS"])
+    started = float(session.get("started", 0))
+    seen = float(session.get("seen", 0))
+    if now - started > SESSION_MAX_AGE.total_seconds() or now - seen > idle:
+        return None
+    user = db().get(User, user_id)
+    if user is None or not user.active or user.session_epoch != session.get("epoch"):
+        return None
+    session["seen"] = now
+    return CurrentUser(user.id, user.email, user.role, user.client_id)
+
+
+def install(app: Flask) -> None:
+    app.before_request(_load_user)
+    app.context_processor(lambda: {"user": current_user()})
+
+
+def _client_ip() -> str:
+    # NOTE: behind a reverse proxy every request has the proxy's address, so the
+    # per-IP limit then counts all users together; the per-account limit still holds.
+    return request.remote_addr or "unknown"
+
+
+def _safe_next(target: str | None) -> str:
+    if not target:
+        return url_for("dashboard.index")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return url_for("dashboard.index")
+    return target
+
+
+@blueprint.route("/inloggen", methods=["GET", "POST"])
+def login() -> Any:
+    context = current_app.extensions["incasso"]
+    error = None
+    email = ""
+    if request.method == "POST":
+        email = request.form.get("email", "")[:320]
+        password = request.form.get("password", "")
+        database = db()
+        try:
+            user = authenticate(database, email, password, ip=_client_ip(), now=context.clock.now())
+        except (LoginFailed, LoginThrottled) as failure:
+            database.commit()  # keep the attempt, it counts towards the throttle
+            error = str(failure)
+            status = 429 if isinstance(failure, LoginThrottled) else 401
+            return render_template("web/login.html", error=error, email=email), status
+        database.commit()
+        session.clear()
+        session.permanent = True
+        session["uid"] = user.id
+        session["epoch"] = user.session_epoch
+        session["started"] = session["seen"] = time.time()
+        logger.info("user %s logged in", user.id)
+        return redirect(_safe_next(request.args.get("next")))
+    return render_template("web/login.html", error=error, email=email)
+
+
+@blueprint.route("/uitloggen", methods=["POST"])
+def logout() -> Any:
+    session.clear()
+    flash("U bent uitgelogd.")
+    return redirect(url_for("auth.login"))
+
+
+@blueprint.route("/wachtwoord/<token>", methods=["GET", "POST"])
+def set_password(token: str) -> Any:
+    context = current_app.extensions["incasso"]
+    database = db()
+    now = context.clock.now()
+    user = token_user(database, token, now)
+    if user is None:
+        return render_template("web/set_password.html", invalid=True, email=None, error=None), 404
+    if request.method == "POST":
+        password = request.form.get("password", "")
+        if password != request.form.get("password_again", ""):
+            return render_template("web/set_password.html", invalid=False, email=user.email, error="De twee wachtwoorden zijn niet gelijk."), 400
+        try:
+            set_password_with_token(database, token, password, now=now)
+        except UserError as failure:
+            database.rollback()
+            return render_template("web/set_password.html", invalid=False, email=user.email, error=str(failure)), 400
+        database.commit()
+        session.clear()
+        flash("Uw wachtwoord is ingesteld. Log in met uw e-mailadres en het nieuwe wachtwoord.")
+        return redirect(url_for("auth.login"))
+    return render_template("web/set_password.html", invalid=False, email=user.email, error=None)

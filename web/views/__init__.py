@@ -1,0 +1,1 @@
+"""Blueprints of the staff desk, one module per area."""
