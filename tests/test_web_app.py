@@ -490,7 +490,7 @@ def test_register_unknown_sender_releases_mail(desk: Desk) -> None:
     client = desk.client()
     token = login(client)
     item_id = review_item_id(desk, "unknown_sender")
-    response = client.post(f"/controle/{item_id}/opdrachtgever", data={"csrf_token": token, "name": "Van Leeuwen Drukwerk", "kvk": ""})
+    response = client.post(f"/controle/{item_id}/opdrachtgever", data={"csrf_token": token, "name": "Nieuwe Klant B.V.", "kvk": ""})
     assert response.status_code == 302
     with desk.context.session() as session:
         open_unknown = [
@@ -717,22 +717,62 @@ def test_every_action_is_audited_with_staff_actor(desk: Desk) -> None:
     assert kinds == {"payment_recorded": STAFF_EMAIL, "staff_hold_added": STAFF_EMAIL}
 
 
-def test_outbox_reply_after_new_dossier(desk: Desk) -> None:
-    """An item without a dossier, completed by staff, opens one and queues the client's reply."""
+def test_approve_refused_for_unknown_sender(desk: Desk) -> None:
     client = desk.client()
     token = login(client)
     item_id = review_item_id(desk, "unknown_sender")
-    with desk.context.session() as session:
-        before = session.execute(select(func.count()).select_from(OutboxItem).where(OutboxItem.purpose == "reply")).scalar_one()
-    fields = {
-        "debtor.kind": "bedrijf",
-    }
-    for path, value in fields.items():
-        client.post(f"/controle/{item_id}/veld", data={"csrf_token": token, "path": path, "value": value})
     response = client.post(f"/controle/{item_id}/goedkeuren", data={"csrf_token": token, "debtor_kind": "business"})
     page = client.get(response.headers["Location"]).get_data(as_text=True)
-    # The sender is not a client yet, so approval must be refused with the reason.
+    assert '<li class="flash error"' in page
+    fill_claim(client, token, item_id)
+    response = client.post(f"/controle/{item_id}/goedkeuren", data={"csrf_token": token, "debtor_kind": "business"})
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "geen bekende opdrachtgever" in page
     with desk.context.session() as session:
-        after = session.execute(select(func.count()).select_from(OutboxItem).where(OutboxItem.purpose == "reply")).scalar_one()
-    assert after == before
+        assert session.get(ReviewItem, item_id).status == "open"
+
+
+def fill_claim(client: FlaskClient, token: str, item_id: int) -> None:
+    """Type a complete claim into an item whose mail had no invoice, as staff would."""
+    values = {
+        "debtor.name": "Drukkerij Voorbeeld B.V.",
+        "debtor.street": "Industrieweg 12",
+        "debtor.postcode": "3542 AD",
+        "debtor.city": "Utrecht",
+        "invoices[0].number": "VLD-2026-00999",
+        "invoices[0].date": "01-09-2026",
+        "invoices[0].due_date": "01-10-2026",
+        "invoices[0].amount_total": "1.210,00",
+    }
+    for path, value in values.items():
+        response = client.post(f"/controle/{item_id}/veld", data={"csrf_token": token, "path": path, "value": value})
+        assert response.status_code == 302, path
+
+
+def test_approve_opens_dossier_and_queues_reply(desk: Desk) -> None:
+    from dossiers.models import InboundMessage
+
+    client = desk.client()
+    token = login(client)
+    with desk.context.session() as session:
+        item_id = next(
+            item.id
+            for item in session.execute(select(ReviewItem).where(ReviewItem.status == "open", ReviewItem.dossier_id.is_(None), ReviewItem.kind == "intake")).scalars()
+            if "hostile" not in session.get(InboundMessage, item.inbound_id).source_key
+        )
+        sender = session.get(InboundMessage, session.get(ReviewItem, item_id).inbound_id).from_address
+    fill_claim(client, token, item_id)
+    response = client.post(f"/controle/{item_id}/goedkeuren", data={"csrf_token": token, "debtor_kind": "business"})
+    assert response.status_code == 302
+    number = response.headers["Location"].rsplit("/", 1)[1]
+    with desk.context.session() as session:
+        dossier = session.execute(select(Dossier).where(Dossier.number == number)).scalar_one()
+        assert dossier.status == "active"
+        assert [claim.invoice_number for claim in dossier.claims] == ["VLD-2026-00999"]
+        assert dossier.claims[0].principal == Decimal("1210.00")
+        replies = list(session.execute(select(OutboxItem).where(OutboxItem.dossier_id == dossier.id, OutboxItem.purpose == "reply")).scalars())
+    assert [reply.recipients for reply in replies] == [[sender]]
+    assert number in replies[0].subject
+    page = client.get(f"/dossiers/{number}").get_data(as_text=True)
+    assert "De opdrachtgever krijgt het dossiernummer per e-mail" in page
+    assert replies[0].subject in page

@@ -30,6 +30,13 @@ EVENT_LABELS = {
     "letter_sent": "Brief verzonden",
     "reply_sent": "Antwoord verzonden",
     "terms_set": "Afspraken bijgewerkt",
+    "letter_issued": "Brief klaargezet",
+    "reply_failed": "Antwoord niet verzonden",
+    "letter_failed": "Brief niet verzonden",
+    "reply_suppressed": "Antwoord tegengehouden (te veel mails)",
+    "debtor_profile_set": "Soort debiteur ingesteld",
+    "followup_received": "Aanvulling ontvangen",
+    "debtor_response": "Reactie van de debiteur",
 }
 
 

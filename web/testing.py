@@ -1,7 +1,7 @@
 """A seeded desk for tests and screenshots: example mails run through the real daemon.
 
 `seed_desk` writes the project's example mails (plus a hostile one and one from an
-unregistered sender) into a Maildir, registers their clients, runs the daemon's workers
+address that is no client) into a Maildir, registers their clients, runs the daemon's workers
 until idle, and creates a staff account with a known password. Every name and address
 is invented.
 """
@@ -32,6 +32,7 @@ HOSTILE_HTML = (
     "<svg onload=\"window.__pwned_svg=1\"></svg></body></html>"
 )
 HOSTILE_TEXT = "Zie bijlage <script>window.__pwned_text=1</script>\nMet vriendelijke groet"
+STRANGER = "debiteurenbeheer@nieuwe-klant.example"
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,22 @@ def hostile_mail(sender: str, moment: datetime) -> bytes:
     return message.as_bytes(policy=SMTP)
 
 
+def stranger_mail(moment: datetime) -> bytes:
+    """A claim from an address that is no client yet, which intake sends to triage."""
+    message = EmailMessage()
+    message["From"] = Address("Nieuwe Klant", *STRANGER.split("@"))
+    message["To"] = "info@alertincasso.nl"
+    message["Subject"] = "Graag incasso voor factuur NK-2026-17"
+    message["Date"] = moment.strftime("%a, %d %b %Y %H:%M:%S +0000")
+    message["Message-ID"] = "<stranger-1@nieuwe-klant.example>"
+    message.set_content(
+        "Goedemiddag,\n\nWilt u factuur NK-2026-17 van 1 september 2026 aan Bakkerij De Korenschoof B.V.\n"
+        "incasseren? Het openstaande bedrag is € 1.250,00, vervallen op 1 oktober 2026.\n\n"
+        "Met vriendelijke groet,\nNieuwe Klant B.V.\n"
+    )
+    return message.as_bytes(policy=SMTP)
+
+
 def seed_desk(tmp_path: Path, database_url: str, today: date) -> SeededDesk:
     """Run example mails through the daemon into a fresh store and add a staff account."""
     from daemon.app import make_workers
@@ -83,14 +100,13 @@ def seed_desk(tmp_path: Path, database_url: str, today: date) -> SeededDesk:
     upgrade(context.engine)
 
     mails = build_example_mails(12, seed=2026, today=today)
-    clients = {mail.client.email: mail.client.name for mail in mails}
-    unregistered = sorted(clients)[-1]
-    registered = {email: name for email, name in clients.items() if email != unregistered}
+    registered = {mail.client.email: mail.client.name for mail in mails}
     hostile_sender = sorted(registered)[0]
     write_maildir(mails, tmp_path / "maildir")
     ensure_maildir(tmp_path / "maildir")
     now = datetime.now(timezone.utc)
     (tmp_path / "maildir" / "new" / "1700000000.hostile.alertincasso").write_bytes(hostile_mail(hostile_sender, now))
+    (tmp_path / "maildir" / "new" / "1700000001.stranger.alertincasso").write_bytes(stranger_mail(now))
 
     with context.session() as session:
         for email, name in registered.items():
@@ -105,4 +121,4 @@ def seed_desk(tmp_path: Path, database_url: str, today: date) -> SeededDesk:
         run_until_idle(workers.in_order())
     finally:
         workers.close()
-    return SeededDesk(context, environment, registered, unregistered, hostile_sender)
+    return SeededDesk(context, environment, registered, STRANGER, hostile_sender)
