@@ -89,7 +89,7 @@ class UserError(ValueError):
 
 
 class LoginFailed(UserError):
-    """Wrong e-mail address or password, or an inactive account (deliberately not told apart)."""
+    """Wrong e-mail address or password, or an inactive account; the message does not say which."""
 
 
 class LoginThrottled(UserError):

@@ -1,8 +1,8 @@
 """Login, logout and the one-time password link; who may see which part of the desk.
 
-The signed session cookie holds the user id, the user's session epoch (raised when the
-password changes, which ends older sessions), the login moment and the last request
-moment. A session ends after `SESSION_IDLE` without requests or `SESSION_MAX_AGE` after
+The signed session cookie contains the user id, the login moment, the last request
+moment and the user's session epoch. The epoch is raised when the password changes, so
+older sessions end. A session ends after `SESSION_IDLE` without requests or `SESSION_MAX_AGE` after
 login. Each blueprint belongs to one role; `staff` blueprints are closed to client
 users, and a later client portal registers its blueprints under the role `client`.
 """
@@ -47,7 +47,7 @@ def current_user() -> CurrentUser | None:
 
 
 def actor() -> str:
-    """The audit name of the person acting: the user's e-mail address."""
+    """Return the audit name of the person acting: the user's e-mail address."""
     user = current_user()
     if user is None:
         raise RuntimeError("no user logged in")
@@ -71,7 +71,7 @@ def _load_user() -> Any:
         abort(401)
     role = BLUEPRINT_ROLES.get(request.blueprint or "")
     if role is not None and g.user.role != role:
-        logger.warning("user %s with role %s refused on %s", g.user.id, g.user.role, endpoint)
+        logger.warning("user %s with role %s rejected on %s", g.user.id, g.user.role, endpoint)
         abort(403)
     return None
 

@@ -41,7 +41,7 @@ EVENT_LABELS = {
 
 
 def local_time(value: datetime | None) -> str:
-    """A moment as staff in the Netherlands read it: 04-12-2026 09:15."""
+    """Format a moment in Amsterdam time as staff read it: 04-12-2026 09:15."""
     if value is None:
         return ""
     return value.astimezone(AMSTERDAM).strftime("%d-%m-%Y %H:%M")

@@ -1,8 +1,8 @@
 """Request safety for the desk: CSRF tokens on every POST, security headers, database sessions.
 
-Every POST must carry the session's CSRF token in the form field `csrf_token` (or the
-`X-CSRF-Token` header); a missing or wrong token is rejected with 400 before any view
-runs. Pages are sent with a Content-Security-Policy that allows scripts, styles and
+Every POST must carry the session's CSRF token in the form field `csrf_token` or the
+`X-CSRF-Token` header. A request with a missing or wrong token is rejected with 400
+before any view runs. Pages are sent with a Content-Security-Policy that allows scripts, styles and
 images only from this site, so markup that slips into a page cannot run code.
 """
 

@@ -56,7 +56,7 @@ def desk_environment(tmp_path: Path, database_url: str, today: date) -> dict[str
 
 
 def hostile_mail(sender: str, moment: datetime) -> bytes:
-    """A client mail whose subject, HTML body and attachment name try to run script."""
+    """Build a client mail whose subject, HTML body and attachment name try to run script."""
     message = EmailMessage()
     message["From"] = Address("Aanvaller", *sender.split("@"))
     message["To"] = "info@alertincasso.nl"
@@ -70,7 +70,7 @@ def hostile_mail(sender: str, moment: datetime) -> bytes:
 
 
 def stranger_mail(moment: datetime) -> bytes:
-    """A claim from an address that is no client yet, which intake sends to triage."""
+    """Build a claim from an address that is no client yet, which intake sends to triage."""
     message = EmailMessage()
     message["From"] = Address("Nieuwe Klant", *STRANGER.split("@"))
     message["To"] = "info@alertincasso.nl"

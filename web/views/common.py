@@ -16,7 +16,7 @@ logger = logging.getLogger(__name__)
 CONFIDENCE_HIGH = 0.8
 CONFIDENCE_MEDIUM = 0.5
 
-# What applying the phase engine after an action did, as staff read it.
+# Dutch lines for the outcomes of applying the phase engine after an action.
 OUTCOME_LINES = {
     "letter": "Er is een brief klaargezet in de outbox.",
     "paid": "Het dossier is volledig betaald en gesloten; de opdrachtgever krijgt bericht.",

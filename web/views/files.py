@@ -1,7 +1,7 @@
 """Documents, attachments, letters and sent e-mails, fetched by id only.
 
-A file is never looked up by a name from the request. PDFs and images are shown inline
-with their own content type; anything else is sent as a download of type
+A file is never looked up by a name from the request. PDFs and images whose bytes match
+their type are shown inline. Anything else is sent as a download of type
 application/octet-stream, so a browser never renders a client's file as a page. File
 names from mail are passed to `send_file`, which quotes them in Content-Disposition.
 """

@@ -119,7 +119,7 @@ def item(item_id: int) -> Any:
 
 
 def editable_rows(review_item: ReviewItem) -> list[FieldRow]:
-    """The item's field rows; without any invoice, empty rows for a first one staff can fill in."""
+    """Return the item's field rows, plus empty rows for a first invoice when it has none."""
     rows = field_rows(review_item)
     if not any(row.path.startswith("invoices[") for row in rows):
         rows += [
@@ -130,7 +130,7 @@ def editable_rows(review_item: ReviewItem) -> list[FieldRow]:
 
 
 def _pages(message: Any, boxes: dict[tuple[int, int], list[dict[str, Any]]]) -> list[dict[str, Any]]:
-    """The PDF pages to show: every page of each PDF attachment (first pages first), with boxes."""
+    """Return the first five pages of each PDF attachment, each with its field boxes."""
     pages = []
     for attachment in message.pdf_attachments():
         try:

@@ -1,8 +1,8 @@
 """Tasks: the phase 3 call list with the debtor's phone number, and dossiers waiting for consent.
 
-The debtor's phone number is not a column of the debtor; it is read from the claim's
-extraction (a review item's stored extraction, or else the dossier's source message
-extracted again, which is cached per message).
+The debtor's phone number is not a column of the debtor. It is read from a review item's
+stored extraction, or else by extracting the dossier's source message again (cached
+per message).
 """
 
 from __future__ import annotations
