@@ -726,6 +726,8 @@ def test_approve_refused_for_unknown_sender(desk: Desk) -> None:
     response = client.post(f"/controle/{item_id}/goedkeuren", data={"csrf_token": token, "debtor_kind": "business"})
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert '<li class="flash error"' in page
+    assert 'id="approve-form"' not in page
+    assert 'id="register-form"' in page
     fill_claim(client, token, item_id)
     response = client.post(f"/controle/{item_id}/goedkeuren", data={"csrf_token": token, "debtor_kind": "business"})
     page = client.get(response.headers["Location"]).get_data(as_text=True)

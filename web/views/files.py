@@ -41,7 +41,7 @@ def _send(data: bytes, content_type: str, filename: str) -> Response:
         download_name=_safe_download_name(filename),
         max_age=0,
     )
-    response.headers["Content-Security-Policy"] = "default-src 'none'; object-src 'self'; plugin-types application/pdf; frame-ancestors 'self'"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; object-src 'self'; frame-ancestors 'self'"
     return response
 
 
