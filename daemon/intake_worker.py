@@ -136,11 +136,11 @@ class IntakeWorker:
             return conversations.triage(session, inbound, [reason], now, suggested=match.dossier, extraction=extraction)
 
         if match is not None and match.side == "debtor":
-            return conversations.debtor_response(session, inbound, mail, extraction, match.dossier, intents, now=now)
+            return conversations.debtor_response(session, inbound, mail, extraction, match.dossier, intents, now=now, today=today)
 
         if match is not None:
             result, followup = conversations.client_followup(
-                session, inbound, mail, extraction, match.dossier, intents, duplicate=match.duplicate, now=now
+                session, inbound, mail, extraction, match.dossier, intents, duplicate=match.duplicate, now=now, today=today
             )
             if followup.already_in_progress:
                 self.replies.already_in_progress(session, match.dossier, mail, now=now)

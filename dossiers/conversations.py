@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dossiers.intake import IntakeResult, finish_message, store_documents
 from dossiers.intake_rules import Reason
+from dossiers.ledger import add_hold
 from dossiers.models import Dossier, Event, InboundMessage, Letter, OutboxItem, ReviewItem
 from dossiers.outbox import QueuedMail, enqueue
 from parsers.bounce import Bounce
@@ -103,6 +104,7 @@ def client_followup(
     *,
     duplicate: bool,
     now: datetime,
+    today: date,
 ) -> tuple[IntakeResult, FollowUp]:
     """Attach a client's message to its dossier; stop the track when it reports payment.
 
@@ -116,7 +118,7 @@ def client_followup(
 
     reasons = [_CLIENT_INTENT_REASONS[intent] for intent in intents.intents if intent in _CLIENT_INTENT_REASONS]
     if reasons:
-        _pause(dossier)
+        _hold(session, dossier, "staff", reasons[0].message, today=today, now=now)
     if reasons or (documents and not duplicate):
         if not reasons:
             reasons = [Reason("client_followup", "Aanvulling van de opdrachtgever ontvangen; controleer en verwerk de stukken")]
@@ -157,6 +159,7 @@ def debtor_response(
     intents: ReplyIntents,
     *,
     now: datetime,
+    today: date,
 ) -> IntakeResult:
     """Record a debtor's reply as an event and a staff task; pause the track where needed."""
     documents = store_documents(session, inbound, mail, extraction, now)
@@ -167,7 +170,8 @@ def debtor_response(
     if not reasons:
         reasons = [Reason("debtor_reply", "De debiteur heeft gereageerd; lees de reactie")]
     if intents.pauses_track:
-        _pause(dossier)
+        kind = "dispute" if "dispute" in intents.intents else "staff"
+        _hold(session, dossier, kind, reasons[0].message, today=today, now=now)
     session.add(
         ReviewItem(
             inbound_id=inbound.id,
@@ -264,8 +268,12 @@ def _resend_letter_by_post(session: Session, item: OutboxItem, now: datetime) ->
     session.add(Event(dossier_id=letter.dossier_id, kind="letter_rerouted_to_post", at=now, data={"phase": letter.phase}))
 
 
-def _pause(dossier: Dossier) -> None:
-    # The phase worker acts only on active dossiers, so `review` stops the clock until
-    # staff decide.
-    if dossier.status == "active":
-        dossier.status = "review"
+def _hold(session: Session, dossier: Dossier, kind: str, reason: str, *, today: date, now: datetime) -> None:
+    """Pause the collection track with a hold until staff lift it (`incasso hold lift`).
+
+    A hold, unlike taking the dossier out of `active`, stops the running term: the days
+    it lasts are added to the term when it is lifted.
+    """
+    if dossier.status == "closed":
+        return
+    add_hold(session, dossier, kind, reason, today=today, actor="daemon", now=now)

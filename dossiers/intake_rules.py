@@ -107,16 +107,7 @@ def decide(mail: ParsedMail, extraction: Extraction, *, today: date) -> IntakeDe
             reasons.append(Reason("currency_not_eur", f"Valuta {invoice.currency.value} wordt niet automatisch behandeld", prefix + "currency"))
 
     kind = debtor.kind
-    if kind.value == "consumer":
-        reasons.append(
-            Reason(
-                "consumer_debtor",
-                "Consumentendossier: de 14-dagenbrief wordt nog niet automatisch verstuurd",
-                "debtor.kind",
-                kind.source,
-            )
-        )
-    elif not kind.trusted:
+    if not kind.trusted or kind.value not in ("business", "consumer"):
         reasons.append(
             Reason("debtor_kind_unsure", "Niet zeker of de debiteur een bedrijf of een consument is", "debtor.kind", kind.source)
         )

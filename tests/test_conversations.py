@@ -29,6 +29,7 @@ from daemon.examples import build_example_mails
 from daemon.runner import run_until_idle
 from daemon.settings import load_settings
 from dossiers.clients import register_client
+from dossiers.ledger import HoldRow
 from dossiers.migrate import upgrade
 from dossiers.models import Debtor, Document, Dossier, Event, InboundMessage, Letter, OutboxItem, ReviewItem
 
@@ -82,6 +83,12 @@ class Desk:
         with self.context.session() as session:
             dossier_id = session.execute(select(Dossier.id).where(Dossier.number == self.dossier_number)).scalar_one()
             return list(session.execute(select(Event.kind).where(Event.dossier_id == dossier_id).order_by(Event.id)).scalars())
+
+    def open_holds(self) -> list[str]:
+        with self.context.session() as session:
+            dossier_id = session.execute(select(Dossier.id).where(Dossier.number == self.dossier_number)).scalar_one()
+            query = select(HoldRow.kind).where(HoldRow.dossier_id == dossier_id, HoldRow.lifted_on.is_(None))
+            return sorted(session.execute(query).scalars())
 
     def open_items(self, kind: str) -> list[ReviewItem]:
         with self.context.session() as session:
@@ -185,21 +192,21 @@ def test_client_reports_payment_by_number_pauses_track(desk: Desk) -> None:
     sent_before = len(desk.sink.messages)
     desk.deliver(compose(desk.client_email, f"Dossier {desk.dossier_number}", "De debiteur heeft inmiddels betaald, u kunt stoppen."))
     assert desk.last_inbound().outcome == "dossier"
-    assert desk.dossier().status == "review"
+    assert desk.open_holds() == ["staff"]
     assert [item.reasons[0]["code"] for item in desk.open_items("followup")] == ["client_reports_paid"]
     assert desk.sink.messages[sent_before:] == []
 
 
 @pytest.mark.parametrize(
-    ("body", "intent", "code", "paused"),
+    ("body", "intent", "code", "holds"),
     [
-        ("Ik ben het niet eens met deze factuur, het werk is nooit geleverd.", "dispute", "debtor_disputes", True),
-        ("Kan ik in termijnen betalen? Graag een betalingsregeling.", "arrangement", "debtor_requests_arrangement", True),
-        ("Het bedrag is gisteren overgemaakt, zie het betaalbewijs.", "paid", "debtor_reports_paid", True),
-        ("Wij zijn verhuisd, ons nieuw adres is Dorpsstraat 1.", "address_change", "debtor_address_changed", False),
+        ("Ik ben het niet eens met deze factuur, het werk is nooit geleverd.", "dispute", "debtor_disputes", ["dispute"]),
+        ("Kan ik in termijnen betalen? Graag een betalingsregeling.", "arrangement", "debtor_requests_arrangement", ["staff"]),
+        ("Het bedrag is gisteren overgemaakt, zie het betaalbewijs.", "paid", "debtor_reports_paid", ["staff"]),
+        ("Wij zijn verhuisd, ons nieuw adres is Dorpsstraat 1.", "address_change", "debtor_address_changed", []),
     ],
 )
-def test_debtor_reply_to_letter_becomes_task(desk: Desk, body: str, intent: str, code: str, paused: bool) -> None:
+def test_debtor_reply_to_letter_becomes_task(desk: Desk, body: str, intent: str, code: str, holds: list[str]) -> None:
     sent_before = len(desk.sink.messages)
     desk.deliver(compose(DEBTOR_EMAIL, "Re: Ingebrekestelling", body, in_reply_to=desk.letter_id))
     inbound = desk.last_inbound()
@@ -207,7 +214,8 @@ def test_debtor_reply_to_letter_becomes_task(desk: Desk, body: str, intent: str,
     assert inbound.reason == f"debtor_response:{intent}"
     tasks = desk.open_items("task")
     assert [item.reasons[0]["code"] for item in tasks] == [code]
-    assert desk.dossier().status == ("review" if paused else "active")
+    assert desk.open_holds() == holds
+    assert desk.dossier().status == "active"
     assert desk.sink.messages[sent_before:] == []  # staff answer debtors, not the robot
 
 

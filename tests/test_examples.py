@@ -255,7 +255,7 @@ def test_first_eight_cover_every_kind(mails: list[ExampleMail]) -> None:
         "single_modern": ("dossier", ""),
         "with_terms_and_reminder": ("dossier", ""),
         "two_invoices": ("dossier", ""),
-        "consumer_debtor": ("review", "consumer_debtor"),
+        "consumer_debtor": ("review", "debtor_kind_unsure"),
         "partial_payment": ("dossier", ""),
         "missing_attachment": ("review", "no_invoice_found"),
         "auto_reply": ("ignored", "auto_reply"),

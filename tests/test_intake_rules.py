@@ -63,13 +63,22 @@ def test_complete_business_claim_opens_active_dossier() -> None:
     assert decision.reasons == ()
 
 
-def test_consumer_debtor_goes_to_review_with_dossier() -> None:
+def test_confirmed_consumer_debtor_opens_active_dossier() -> None:
     extraction = complete_extraction()
     extraction = replace(extraction, debtor=replace(extraction.debtor, kind=sure("consumer")))
     decision = decide(make_mail(), extraction, today=TODAY)
+    assert decision.outcome == "dossier"
+    assert decision.reasons == ()
+
+
+def test_unsure_consumer_debtor_goes_to_review() -> None:
+    extraction = complete_extraction()
+    unsure = Field("consumer", 0.6, "attachment[0]:factuur.pdf#page=1", "geen rechtsvorm")
+    extraction = replace(extraction, debtor=replace(extraction.debtor, kind=unsure))
+    decision = decide(make_mail(), extraction, today=TODAY)
     assert decision.outcome == "review"
     assert decision.open_dossier is True
-    assert [reason.code for reason in decision.reasons] == ["consumer_debtor"]
+    assert [reason.code for reason in decision.reasons] == ["debtor_kind_unsure"]
 
 
 def test_unsure_amount_is_never_acted_on() -> None:

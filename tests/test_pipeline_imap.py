@@ -36,7 +36,7 @@ CASE_EXPECTATIONS = [
     ("case01-encoded-word-filename-split.eml", "dossier", "2024-0101"),
     ("case02-apple-mail-inline-pdf.eml", "dossier", "2024-0202"),
     ("case04-base64-internal-padding.eml", "dossier", "2024-0404"),
-    ("case07-unknown-charset-cp1252-body.eml", "review", "consumer_debtor"),
+    ("case07-unknown-charset-cp1252-body.eml", "review", "debtor_kind_unsure"),
     ("case08-out-of-office-autoreply.eml", "ignored", "auto_reply"),
     ("carriers/case11-carrier.eml", "dossier", "2024-1111"),
     ("carriers/case13-carrier.eml", "review", "pdf_text_layer_unreadable"),

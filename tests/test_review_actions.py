@@ -108,7 +108,7 @@ def test_bad_correction_is_refused_in_dutch(processed: dict[str, str]) -> None:
 
 def test_reject_closes_review_dossier_and_sends_nothing(processed: dict[str, str]) -> None:
     env = processed
-    item = item_with(env, "consumer_debtor")
+    item = item_with(env, "debtor_kind_unsure")
     outbox_before = len(cli_json(["outbox", "list"], env))
     result = run_cli(["review", "reject", str(item["id"]), "--reason", "Opdrachtgever trekt in", "--by", "anna"], env)
     assert result.returncode == 0, result.stderr

@@ -332,7 +332,7 @@ def test_triage_lists_unknown_sender(desk: Desk) -> None:
 def test_review_item_shows_fields_boxes_and_mail(desk: Desk) -> None:
     client = desk.client()
     login(client)
-    item_id = review_item_id(desk, "consumer_debtor")
+    item_id = review_item_id(desk, "debtor_kind_unsure")
     page = client.get(f"/controle/{item_id}").get_data(as_text=True)
     assert 'data-path="debtor.kind"' in page
     assert "Gijs de Wit" in page
@@ -399,7 +399,7 @@ def test_unknown_ids_are_404(desk: Desk) -> None:
 def test_correct_field_records_correction(desk: Desk) -> None:
     client = desk.client()
     token = login(client)
-    item_id = review_item_id(desk, "consumer_debtor")
+    item_id = review_item_id(desk, "debtor_kind_unsure")
     response = client.post(f"/controle/{item_id}/veld", data={"csrf_token": token, "path": "debtor.name", "value": "G. de Wit"})
     assert response.status_code == 302
     corrected = events(desk, "field_corrected")
@@ -413,7 +413,7 @@ def test_correct_field_records_correction(desk: Desk) -> None:
 def test_correct_field_invalid_value(desk: Desk) -> None:
     client = desk.client()
     token = login(client)
-    item_id = review_item_id(desk, "consumer_debtor")
+    item_id = review_item_id(desk, "debtor_kind_unsure")
     client.post(f"/controle/{item_id}/veld", data={"csrf_token": token, "path": "invoices[0].due_date", "value": "gisteren"})
     page = client.get(f"/controle/{item_id}").get_data(as_text=True)
     assert "Ongeldige datum" in page
@@ -423,7 +423,7 @@ def test_correct_field_invalid_value(desk: Desk) -> None:
 def test_correct_field_rejects_unknown_path(desk: Desk) -> None:
     client = desk.client()
     token = login(client)
-    item_id = review_item_id(desk, "consumer_debtor")
+    item_id = review_item_id(desk, "debtor_kind_unsure")
     client.post(f"/controle/{item_id}/veld", data={"csrf_token": token, "path": "client.__class__", "value": "x"})
     assert "hoort niet bij deze controle" in client.get(f"/controle/{item_id}").get_data(as_text=True)
     assert events(desk, "field_corrected") == []
@@ -432,7 +432,7 @@ def test_correct_field_rejects_unknown_path(desk: Desk) -> None:
 def test_approve_activates_dossier(desk: Desk) -> None:
     client = desk.client()
     token = login(client)
-    item_id = review_item_id(desk, "consumer_debtor")
+    item_id = review_item_id(desk, "debtor_kind_unsure")
     response = client.post(f"/controle/{item_id}/goedkeuren", data={"csrf_token": token, "debtor_kind": "consumer"})
     assert response.status_code == 302
     number = response.headers["Location"].rsplit("/", 1)[1]

@@ -130,7 +130,7 @@ def test_review_correct_approve_and_reply(page: Any, server: Server) -> None:
     assert page.locator("#review-items tbody tr").count() >= 2
     shot(page, "03-controlelijst")
 
-    item_id = item_with(server, "consumer_debtor")
+    item_id = item_with(server, "debtor_kind_unsure")
     page.click(f"a[href='/controle/{item_id}'] >> nth=0")
     page.wait_for_selector("svg.pdf-page image")
     assert page.locator("svg.pdf-page rect.box").count() >= 5

@@ -73,7 +73,7 @@ def _dossiers(context: Any, args: argparse.Namespace) -> int:
         if dossier is None:
             print(f"incasso: dossier {args.number} niet gevonden (controleer het nummer en het controlecijfer).", file=sys.stderr)
             return 1
-        detail = dossier_detail(session, dossier)
+        detail = dossier_detail(session, dossier, today=context.clock.today())
         if args.json:
             print_json(detail)
         else:

@@ -61,7 +61,7 @@ KINDS: tuple[MailKind, ...] = (
              "invoice PDF with the client's general terms and earlier reminder as PDFs"),
     MailKind("two_invoices", "dossier", "", "bosman",
              "two invoice PDFs for one debtor"),
-    MailKind("consumer_debtor", "review", "consumer_debtor", "hoekstra",
+    MailKind("consumer_debtor", "review", "debtor_kind_unsure", "hoekstra",
              "one invoice PDF for a private person"),
     MailKind("partial_payment", "dossier", "", "goudenzwaan",
              "one invoice PDF with a partial payment noted on it"),
