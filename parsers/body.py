@@ -36,7 +36,9 @@ _PHONE_LABELS = {"telefoon", "tel", "tel.", "telefoonnummer", "mobiel", "phone"}
 _CONTACT_LABELS = {"t.a.v.", "tav", "contactpersoon", "contact", "ter attentie van"}
 _KVK_LABELS = {"kvk", "kvk-nummer", "kvk nummer", "kvk-nr", "kvk nr"}
 _BTW_LABELS = {"btw", "btw-nummer", "btw-id", "btw nummer", "btw-nr", "vat"}
-_EMAIL = re.compile(r"[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+")
+# Anchored at the start of a run and bounded, so a long run of word characters without
+# an "@" is scanned once instead of once per start position (which was quadratic).
+_EMAIL = re.compile(r"(?<![\w.+\-])[\w.+\-]{1,64}@[\w\-]{1,63}(?:\.[\w\-]{1,63})+")
 _PHONE = re.compile(r"(?:(?:tel(?:efoon)?|t|m|mob(?:iel)?|phone)\.?\s*:?\s*)?(\+31[\d \-()]{8,14}\d|0\d[\d \-]{7,11}\d)", _I)
 _KVK = re.compile(r"\b(?:kvk|k\.v\.k\.?|kamer\s+van\s+koophandel)\b[^\d\n]{0,20}?(\d{2}\s?\.?\d{2}\s?\.?\d{2}\s?\.?\d{2})(?!\d)", _I)
 

@@ -15,7 +15,9 @@ from email.policy import compat32
 
 _STATUS = re.compile(r"\b([245])\.(\d{1,3})\.(\d{1,3})\b")
 _SMTP_REPLY = re.compile(r"\b([45]\d\d)[ -]+(?:#?([245]\.\d{1,3}\.\d{1,3}))?")
-_ADDRESS = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
+# Anchored at the start of a run and bounded, so a long run of word characters without
+# an "@" is scanned once instead of once per start position (which was quadratic).
+_ADDRESS = re.compile(r"(?<![\w.+'-])[\w.+'-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63})+")
 _MESSAGE_ID = re.compile(r"^\s*Message-ID:\s*(<[^>\s]+>)", re.IGNORECASE | re.MULTILINE)
 _BOUNCE_SUBJECT = re.compile(
     r"undeliver|delivery (status notification|has failed|failure)|returned mail|mail delivery failed|"
@@ -47,8 +49,21 @@ def looks_like_bounce(from_address: str, subject: str, content_type: str) -> boo
     return bool(_BOUNCE_SENDER.match(from_address)) or bool(_BOUNCE_SUBJECT.search(subject))
 
 
+# Characters of report text searched for status codes and addresses. A real delivery
+# report is a few KiB, and the searches must stay bounded on a hostile "report".
+MAX_REPORT_CHARS = 200_000
+
+
 def parse_bounce(raw: bytes) -> Bounce | None:
-    """Return the bounce in `raw`, or None when it is not a delivery report."""
+    """Return the bounce in `raw`, or None when it is not a delivery report or cannot be parsed."""
+    try:
+        return _parse(raw)
+    except RecursionError:
+        # A MIME tree nested a few hundred levels deep exhausts the standard library parser.
+        return None
+
+
+def _parse(raw: bytes) -> Bounce | None:
     message = message_from_bytes(raw, policy=compat32)
     report = _delivery_status(message)
     original_id = _original_message_id(message)
@@ -83,7 +98,7 @@ def _delivery_status(message: Message) -> tuple[str, str, str, str] | None:
 
 
 def _from_text(message: Message, original_id: str) -> Bounce | None:
-    text = "\n".join(_part_text(part) for part in message.walk() if part.get_content_maintype() == "text")
+    text = "\n".join(_part_text(part) for part in message.walk() if part.get_content_maintype() == "text")[:MAX_REPORT_CHARS]
     reply = _SMTP_REPLY.search(text)
     status_match = _STATUS.search(text)
     if reply is None and status_match is None:
@@ -107,17 +122,17 @@ def _original_message_id(message: Message) -> str:
             match = _MESSAGE_ID.search(_part_text(part))
             if match:
                 return match.group(1)
-    match = _MESSAGE_ID.search("\n".join(_part_text(part) for part in message.walk() if part.get_content_maintype() == "text"))
+    match = _MESSAGE_ID.search("\n".join(_part_text(part) for part in message.walk() if part.get_content_maintype() == "text")[:MAX_REPORT_CHARS])
     return match.group(1) if match else ""
 
 
 def _part_text(part: Message) -> str:
     payload = part.get_payload(decode=True)
     if isinstance(payload, bytes):
-        return payload.decode("utf-8", errors="replace")
+        return payload[:MAX_REPORT_CHARS].decode("utf-8", errors="replace")
     raw = part.get_payload()
     if isinstance(raw, str):
-        return raw
+        return raw[:MAX_REPORT_CHARS]
     if isinstance(raw, list):
-        return "\n".join(str(item) for item in raw)
+        return "\n".join(str(item) for item in raw)[:MAX_REPORT_CHARS]
     return ""

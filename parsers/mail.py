@@ -11,13 +11,16 @@ binary attachments come back as base64 text.
 from __future__ import annotations
 
 import email
+import email.header
 import logging
 import mimetypes
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from email.message import Message
+from email.parser import BytesHeaderParser
 from email.policy import compat32
-from email.utils import getaddresses, parseaddr
+from email.utils import getaddresses
 from html.parser import HTMLParser
 
 from parsers.mime_decode import decode_base64, decode_header_value, decode_text
@@ -29,6 +32,15 @@ DEFAULT_MAX_ATTACHMENT_BYTES = 25 * 1024 * 1024
 
 # Parts nested deeper than this are not walked; real mail seldom nests more than 5 deep.
 MAX_DEPTH = 20
+
+# Characters of plain text and of HTML kept per message. Everything after is cut off
+# with a `body_truncated` problem: a claim fits in a few KiB, and the text and HTML
+# readers downstream must not run over megabytes that a hostile sender controls.
+MAX_TEXT_BODY_CHARS = 1_000_000
+MAX_HTML_BODY_CHARS = 1_000_000
+
+# Maximum length of an attachment name, in characters. Longer names are cut but keep their extension.
+MAX_FILENAME_CHARS = 200
 
 _BODY_TYPES = ("text/plain", "text/html")
 
@@ -42,6 +54,11 @@ def parse_message(raw: bytes, *, max_attachment_bytes: int = DEFAULT_MAX_ATTACHM
     """
     try:
         message = email.message_from_bytes(raw, policy=compat32)
+    except RecursionError:
+        # The standard library parser recurses once per nested multipart, so a few hundred
+        # levels exhaust the stack. The headers alone still name the sender.
+        logger.warning("message nested too deeply to parse; headers only")
+        return _headers_only(raw)
     except (TypeError, ValueError, IndexError, LookupError) as error:
         logger.warning("message could not be parsed: %s", type(error).__name__)
         return _unparseable(str(type(error).__name__))
@@ -56,15 +73,17 @@ def parse_message(raw: bytes, *, max_attachment_bytes: int = DEFAULT_MAX_ATTACHM
 
     headers = _collect_headers(message)
     problems = list(walker.problems)
-    problems.extend(_defect_problems(message))
+    try:
+        problems.extend(_defect_problems(message))
+    except RecursionError:
+        problems.append(Problem("mime_too_deep", "De mail is te diep genest om volledig te lezen", source="mime"))
 
-    from_name, from_address = _parse_address(headers.get("from", ""))
-    if not from_address:
-        problems.append(Problem("from_missing", "Afzender (From) ontbreekt of is onleesbaar", field="from", source="header:From"))
-    _, reply_to = _parse_address(headers.get("reply-to", ""))
+    from_name, from_address, sender_problems = _sender(message)
+    problems.extend(sender_problems)
+    reply_to = _single_address(message, "reply-to")
 
-    text_body = "\n".join(walker.text_bodies)
-    html_body = "\n".join(walker.html_bodies)
+    text_body = _bounded("\n".join(walker.text_bodies), MAX_TEXT_BODY_CHARS, "body:text", problems)
+    html_body = _bounded("\n".join(walker.html_bodies), MAX_HTML_BODY_CHARS, "body:html", problems)
     if not text_body.strip() and html_body:
         text_body = html_to_text(html_body)
 
@@ -72,7 +91,7 @@ def parse_message(raw: bytes, *, max_attachment_bytes: int = DEFAULT_MAX_ATTACHM
         message_id=headers.get("message-id", "").strip(),
         from_address=from_address,
         from_name=from_name,
-        to_addresses=tuple(address.lower() for _, address in _all_addresses(message, "to")),
+        to_addresses=tuple(address for _, address in _all_addresses(message, "to")),
         reply_to=reply_to,
         subject=headers.get("subject", ""),
         date_header=headers.get("date", ""),
@@ -144,7 +163,8 @@ class _Walker:
                 )
             )
         target = self.text_bodies if content_type == "text/plain" else self.html_bodies
-        target.append(decoded.text.replace("\r\n", "\n"))
+        # NUL characters carry no text, and PostgreSQL rejects them in text and JSON columns.
+        target.append(decoded.text.replace("\r\n", "\n").replace("\x00", ""))
 
     def _add_forwarded(self, part: Message, depth: int, parent_index: int | None) -> None:
         index = len(self.attachments)
@@ -274,10 +294,28 @@ def _raw_param(part: Message, header: str, param: str) -> str:
 
 
 def _clean_filename(name: str) -> str:
-    """Strip folding, control characters and any directory part from an attachment name."""
-    cleaned = re.sub(r"[\x00-\x1f\x7f]", "", name.replace("\t", " "))
+    """Strip folding, control and bidirectional format characters and any directory part from an attachment name.
+
+    Format characters (Unicode category Cf, such as U+202E RIGHT-TO-LEFT OVERRIDE) would let
+    "Factuur\u202efdp.exe" show as "Factuurexe.pdf". Names longer than MAX_FILENAME_CHARS
+    are cut, keeping a short extension.
+    """
+    cleaned = "".join(char for char in name.replace("\t", " ") if not _is_hidden_char(char))
     cleaned = re.split(r"[\\/]", cleaned)[-1]
-    return re.sub(r" {2,}", " ", cleaned).strip().strip(".").strip() if cleaned.strip(". ") else ""
+    if not cleaned.strip(". "):
+        return ""
+    cleaned = re.sub(r" {2,}", " ", cleaned).strip().strip(".").strip()
+    if len(cleaned) > MAX_FILENAME_CHARS:
+        stem, dot, extension = cleaned.rpartition(".")
+        if dot and 0 < len(extension) <= 10:
+            cleaned = stem[: MAX_FILENAME_CHARS - len(extension) - 1].rstrip() + "." + extension
+        else:
+            cleaned = cleaned[:MAX_FILENAME_CHARS].rstrip()
+    return cleaned
+
+
+def _is_hidden_char(char: str) -> bool:
+    return unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp")
 
 
 def _effective_content_type(declared: str, filename: str, payload: bytes) -> str:
@@ -325,17 +363,76 @@ def _collect_headers(message: Message) -> dict[str, str]:
     return headers
 
 
-def _parse_address(value: str) -> tuple[str, str]:
-    name, address = parseaddr(value)
-    address = address.strip().lower()
-    if "@" not in address or " " in address:
-        return name.strip(), ""
-    return name.strip(), address
+def _sender(message: Message) -> tuple[str, str, list[Problem]]:
+    """Return the display name and address of From, and a problem when it is missing or ambiguous.
+
+    Addresses are parsed from the raw header, before RFC 2047 decoding: a display name
+    "=?utf-8?q?piet=40klant=2Enl?=" decodes to an address and must not become one. A
+    From with several addresses, or several From headers, is a known way to make the
+    checked sender (DMARC) differ from the shown one. The address in angle brackets is
+    taken, as mail servers do, and the mail gets a blocking `from_ambiguous` problem.
+    """
+    values = message.get_all("from", [])
+    if not values:
+        return "", "", [Problem("from_missing", "Afzender (From) ontbreekt of is onleesbaar", field="from", source="header:From")]
+
+    problems: list[Problem] = []
+    pairs = _raw_addresses(values[0])
+    ambiguous = len(values) > 1 or len({address for _, address in pairs}) > 1
+    if not pairs:
+        return "", "", [Problem("from_missing", "Afzender (From) ontbreekt of is onleesbaar", field="from", source="header:From")]
+    name, address = pairs[0]
+    if len(pairs) > 1:
+        bracketed = re.findall(r"<\s*([^<>\s]+@[^<>\s]+?)\s*>", _raw_header_text(values[0]))
+        if len(bracketed) == 1:
+            address = bracketed[0].lower()
+            name = next((pair_name for pair_name, pair_address in pairs if pair_address == address), "")
+    if ambiguous:
+        problems.append(
+            Problem(
+                "from_ambiguous",
+                "De afzender is dubbelzinnig (meer dan één adres of From-regel); controleer wie de mail echt stuurde",
+                field="from",
+                source="header:From",
+            )
+        )
+    return decode_header_value(name).strip(), address, problems
+
+
+def _single_address(message: Message, header: str) -> str:
+    value = message.get(header)
+    if value is None:
+        return ""
+    pairs = _raw_addresses(value)
+    return pairs[0][1] if pairs else ""
+
+
+def _raw_addresses(value: object) -> list[tuple[str, str]]:
+    """Return (raw display name, lower-case address) pairs of one address header, undecoded."""
+    text = _raw_header_text(value)
+    pairs = []
+    for name, address in getaddresses([text]):
+        address = address.strip().lower()
+        if "@" in address and " " not in address and not address.startswith("@") and not address.endswith("@"):
+            pairs.append((name, address))
+    return pairs
+
+
+def _raw_header_text(value: object) -> str:
+    """Return a header value unfolded, with raw 8-bit bytes decoded but RFC 2047 words kept."""
+    if isinstance(value, email.header.Header):
+        value = str(value)
+    text = str(value or "")
+    if any("\udc80" <= char <= "\udcff" for char in text):
+        text = decode_text(text.encode("ascii", errors="surrogateescape"), "utf-8").text
+    return re.sub(r"\r?\n[ \t]*", " ", text).replace("\x00", "").strip()
 
 
 def _all_addresses(message: Message, header: str) -> list[tuple[str, str]]:
-    values = [decode_header_value(value) for value in message.get_all(header, [])]
-    return [(name, address) for name, address in getaddresses(values) if "@" in address]
+    pairs: list[tuple[str, str]] = []
+    for value in message.get_all(header, []):
+        pairs.extend((decode_header_value(name), address) for name, address in _raw_addresses(value))
+    return pairs
 
 
 def _first_message_id(value: str) -> str:
@@ -368,6 +465,46 @@ def _unique(problems: list[Problem]) -> list[Problem]:
             seen.add(key)
             unique.append(problem)
     return unique
+
+
+def _bounded(text: str, limit: int, source: str, problems: list[Problem]) -> str:
+    if len(text) <= limit:
+        return text
+    problems.append(
+        Problem(
+            "body_truncated",
+            f"De tekst van de mail is te lang; alleen de eerste {limit:,} tekens zijn gelezen".replace(",", "."),
+            source=source,
+        )
+    )
+    return text[:limit]
+
+
+def _headers_only(raw: bytes) -> ParsedMail:
+    """Return a mail with the headers of `raw` and no parts, for a MIME tree that could not be parsed."""
+    try:
+        message = BytesHeaderParser(policy=compat32).parsebytes(raw)
+    except (TypeError, ValueError, IndexError, LookupError, RecursionError):
+        return _unparseable("RecursionError")
+    headers = _collect_headers(message)
+    from_name, from_address, problems = _sender(message)
+    problems.insert(0, Problem("mime_too_deep", "De mail is te diep genest om te lezen; alleen de kopregels zijn gelezen", source="mime"))
+    return ParsedMail(
+        message_id=headers.get("message-id", "").strip(),
+        from_address=from_address,
+        from_name=from_name,
+        to_addresses=tuple(address for _, address in _all_addresses(message, "to")),
+        reply_to=_single_address(message, "reply-to"),
+        subject=headers.get("subject", ""),
+        date_header=headers.get("date", ""),
+        in_reply_to=_first_message_id(headers.get("in-reply-to", "")),
+        references=tuple(re.findall(r"<[^<>\s]+>", headers.get("references", ""))),
+        headers=headers,
+        text_body="",
+        html_body="",
+        attachments=(),
+        problems=tuple(problems),
+    )
 
 
 def _unparseable(reason: str) -> ParsedMail:
@@ -416,11 +553,20 @@ class _TextExtractor(HTMLParser):
             self.pieces.append(data)
 
 
+# A "<" that no ">" closes before the next "<" or the end of the text.
+_UNCLOSED_TAG = re.compile(r"<(?=[^<>]*(?:<|$))")
+
+
 def html_to_text(html: str) -> str:
-    """Return the visible text of an HTML body, one block element per line."""
+    """Return the visible text of an HTML body, one block element per line.
+
+    Every "<" that is not closed by ">" before the next "<" is escaped first. The
+    standard library HTMLParser (CPython 3.11.7) rescans to the end of the input for
+    each unclosed tag start, so 100 KB of "<a" took over 6 s.
+    """
     extractor = _TextExtractor()
     try:
-        extractor.feed(html)
+        extractor.feed(_UNCLOSED_TAG.sub("&lt;", html))
         extractor.close()
     except (AssertionError, ValueError):
         return re.sub(r"<[^>]+>", " ", html)

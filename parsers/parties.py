@@ -39,7 +39,9 @@ _KVK_LABEL_ALONE = re.compile(
 _CONTACT_LINE = re.compile(r"\b(tel(efoon)?|phone|e-?mail|fax|mob(iel)?|www\.|https?://)|@", _I)
 _IBAN = re.compile(r"\b([A-Z]{2}\d{2}(?:\s?[A-Z0-9]{4}){2,7}(?:\s?[A-Z0-9]{1,3})?)\b")
 _VAT = re.compile(r"\b((?:NL\s?\d{4}\.?\d{2}\.?\d{3}\.?\s?B\.?\s?\d{2})|(?:BE\s?[01]?\d{3}\.?\s?\d{3}\.?\s?\d{3}))\b", _I)
-_EMAIL = re.compile(r"[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+")
+# Anchored at the start of a run and bounded, so a long run of word characters without
+# an "@" is scanned once instead of once per start position (which was quadratic).
+_EMAIL = re.compile(r"(?<![\w.+\-])[\w.+\-]{1,64}@[\w\-]{1,63}(?:\.[\w\-]{1,63})+")
 _PHONE = re.compile(r"(?:\b(?:tel(?:efoon)?|t|phone|mob(?:iel)?|m)\b\.?\s*:?\s*)(\+?\(?\d[\d \-()]{7,16}\d)", _I)
 _STREET = re.compile(r"^(?:[A-Za-zÀ-ÿ'][\wÀ-ÿ'.\-]*\s+){1,5}\d{1,5}(?:\s?[-/]?\s?[A-Za-z0-9]{1,4})?(?:\s+(?:bis|hs|rd|zw|[a-z]))?$", _I)
 _POBOX = re.compile(r"^(postbus|antwoordnummer)\s+\d{1,6}$", _I)

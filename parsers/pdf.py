@@ -499,22 +499,38 @@ def _merge_line(words: tuple[Word, ...]) -> list[Word]:
 
 def group_lines(words: tuple[Word, ...] | list[Word]) -> list[Line]:
     """Group words into lines by vertical overlap, top to bottom, each left to right."""
-    rows: list[list[Word]] = []
+    rows: list[_Row] = []
     for word in sorted(words, key=lambda item: (item.middle, item.x0)):
-        if rows:
-            row = rows[-1]
-            top = min(item.top for item in row)
-            bottom = max(item.bottom for item in row)
-            height = max(bottom - top, 1.0)
-            if top - height * 0.1 <= word.middle <= bottom + height * 0.1 and abs(word.middle - _row_middle(row)) < height * 0.45:
-                row.append(word)
-                continue
-        rows.append([word])
-    return [Line(tuple(sorted(row, key=lambda item: item.x0))) for row in rows]
+        if rows and rows[-1].accepts(word):
+            rows[-1].add(word)
+            continue
+        rows.append(_Row(word))
+    return [Line(tuple(sorted(row.words, key=lambda item: item.x0))) for row in rows]
 
 
-def _row_middle(row: list[Word]) -> float:
-    return sum(word.middle for word in row) / len(row)
+class _Row:
+    """Words of one line being grouped, with running extent and mean middle.
+
+    Keeping the aggregates makes grouping linear in the number of words; recomputing
+    them per word was quadratic, and a line of 100,000 words took minutes.
+    """
+
+    def __init__(self, word: Word) -> None:
+        self.words = [word]
+        self.top = word.top
+        self.bottom = word.bottom
+        self.middle_sum = word.middle
+
+    def accepts(self, word: Word) -> bool:
+        height = max(self.bottom - self.top, 1.0)
+        row_middle = self.middle_sum / len(self.words)
+        return self.top - height * 0.1 <= word.middle <= self.bottom + height * 0.1 and abs(word.middle - row_middle) < height * 0.45
+
+    def add(self, word: Word) -> None:
+        self.words.append(word)
+        self.top = min(self.top, word.top)
+        self.bottom = max(self.bottom, word.bottom)
+        self.middle_sum += word.middle
 
 
 def _ocr_pages(document: pdfium.PdfDocument, pages: list[PdfPage], indexes: list[int], budget_seconds: float) -> set[int]:
