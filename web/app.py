@@ -19,6 +19,7 @@ from daemon.settings import PROJECT_ROOT, Settings, load_settings
 from daemon.templating import format_long_date, format_rate
 from web import auth, formatting, security
 from web.keys import session_secret
+from web.portal import views as portal
 from web.views import dashboard, dossiers, files, review, tasks
 
 logger = logging.getLogger(__name__)
@@ -64,7 +65,7 @@ def create_app(settings: Settings | None = None, context: DaemonContext | None =
     app.teardown_appcontext(_close_session)
     security.install(app)
     auth.install(app)
-    for blueprint in (auth.blueprint, dashboard.blueprint, review.blueprint, dossiers.blueprint, tasks.blueprint, files.blueprint):
+    for blueprint in (auth.blueprint, dashboard.blueprint, review.blueprint, dossiers.blueprint, tasks.blueprint, files.blueprint, portal.blueprint):
         app.register_blueprint(blueprint)
     app.register_error_handler(HTTPException, _http_error)
     return app

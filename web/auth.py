@@ -26,7 +26,7 @@ blueprint = Blueprint("auth", __name__)
 
 PUBLIC_ENDPOINTS = frozenset({"auth.login", "auth.set_password", "static"})
 # The role each blueprint is for; endpoints of blueprints not listed need only a login.
-BLUEPRINT_ROLES = {"dashboard": "staff", "review": "staff", "dossiers": "staff", "tasks": "staff", "files": "staff"}
+BLUEPRINT_ROLES = {"dashboard": "staff", "review": "staff", "dossiers": "staff", "tasks": "staff", "files": "staff", "portal": "client"}
 
 
 @dataclass(frozen=True)
@@ -101,12 +101,16 @@ def _client_ip() -> str:
     return request.remote_addr or "unknown"
 
 
-def _safe_next(target: str | None) -> str:
+def _home(role: str) -> str:
+    return url_for("portal.index") if role == "client" else url_for("dashboard.index")
+
+
+def _safe_next(target: str | None, role: str = "staff") -> str:
     if not target:
-        return url_for("dashboard.index")
+        return _home(role)
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return url_for("dashboard.index")
+        return _home(role)
     return target
 
 
@@ -133,7 +137,7 @@ def login() -> Any:
         session["epoch"] = user.session_epoch
         session["started"] = session["seen"] = time.time()
         logger.info("user %s logged in", user.id)
-        return redirect(_safe_next(request.args.get("next")))
+        return redirect(_safe_next(request.args.get("next"), user.role))
     return render_template("web/login.html", error=error, email=email)
 
 
