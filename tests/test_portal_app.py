@@ -1,8 +1,8 @@
 """The client portal through Flask's test client: pages, actions and isolation between clients.
 
 The example mails run through the real daemon once per module (see web.testing); each
-test works on its own copy of that SQLite file. Client A is the first example client
-with three dossiers, client B the one with five.
+test works on its own copy of that SQLite file. Client A is the example client with the
+fewest dossiers (at least two), client B the one with the most.
 """
 
 from __future__ import annotations
@@ -76,13 +76,11 @@ def portal(seeded: tuple[Path, SeededDesk], tmp_path: Path) -> Iterator[Portal]:
         shutil.copy(path, tmp_path / path.name)
     environment = desk_environment(tmp_path, f"sqlite:///{tmp_path / 'incasso.db'}", TODAY)
     context = DaemonContext.from_settings(load_settings(environ=environment))
-    with context.session() as session:
-        users = {user_email: client_id for user_email, client_id in session.execute(select(Client.email, Client.id))}
-        from dossiers.users import User
+    from dossiers.users import User
 
+    with context.session() as session:
         client_a = session.execute(select(User.client_id).where(User.email == USER_A)).scalar_one()
         client_b = session.execute(select(User.client_id).where(User.email == USER_B)).scalar_one()
-    assert users
     app = create_app(context=context, testing=True)
     yield Portal(app, context, tmp_path, client_a, client_b)
     context.close()
@@ -497,12 +495,13 @@ def test_new_claim_feeds_intake(portal: Portal) -> None:
     with portal.context.session() as session:
         inbound = session.execute(select(InboundMessage).where(InboundMessage.source_key.like("portal#%"))).scalar_one()
         assert inbound.status == "done"
-        assert inbound.outcome in ("dossier", "review")
-        dossier = session.get(Dossier, inbound.dossier_id) if inbound.dossier_id else None
-        if dossier is not None:
-            assert dossier.client_id == portal.client_a
-            assert [claim.invoice_number for claim in dossier.claims] == ["PORT-2026-001"]
-            assert dossier.claims[0].principal == Decimal("1250.00")
+        assert inbound.outcome == "dossier", inbound.reason
+        dossier = session.get(Dossier, inbound.dossier_id)
+        assert dossier is not None
+        assert dossier.client_id == portal.client_a
+        assert [claim.invoice_number for claim in dossier.claims] == ["PORT-2026-001"]
+        assert dossier.claims[0].principal == Decimal("1250.00")
+        assert dossier.debtor.name == "Bouwbedrijf De Steiger B.V."
     assert len(events(portal, "portal_claim_submitted")) == 1
 
 
@@ -513,3 +512,52 @@ def test_new_claim_without_invoice_rejected(portal: Portal) -> None:
     assert "minstens één factuur" in response.get_data(as_text=True)
     with portal.context.session() as session:
         assert session.execute(select(func.count()).select_from(InboundMessage).where(InboundMessage.source_key.like("portal#%"))).scalar_one() == 0
+
+
+# --- password reset ----------------------------------------------------------------
+
+
+def reset_mails(portal: Portal, email: str) -> list[str]:
+    from dossiers.models import OutboxItem
+
+    with portal.context.session() as session:
+        items = session.execute(select(OutboxItem).where(OutboxItem.purpose == "account").order_by(OutboxItem.id)).scalars()
+        return [item.raw.decode("utf-8", "replace") for item in items if item.recipients == [email] and item.raw]
+
+
+def test_password_reset_link_sets_new_password(portal: Portal) -> None:
+    client = portal.client()
+    token = csrf_of(client.get("/wachtwoord-vergeten").get_data(as_text=True))
+    response = client.post("/wachtwoord-vergeten", data={"email": USER_A.upper(), "csrf_token": token})
+    assert response.status_code == 302
+    mails = reset_mails(portal, USER_A)
+    assert len(mails) == 1
+    match = re.search(r"/wachtwoord/([A-Za-z0-9_\-]+)", mails[0])
+    assert match is not None
+    link = f"/wachtwoord/{match.group(1)}"
+    page = client.get(link).get_data(as_text=True)
+    new_password = "nieuw-klant-wachtwoord-77"
+    response = client.post(link, data={"password": new_password, "password_again": new_password, "csrf_token": csrf_of(page)})
+    assert response.status_code == 302
+    target, _ = login(portal.client(), USER_A, new_password)
+    assert target == "/portaal/"
+    assert client.get(link).status_code == 404
+
+
+def test_password_reset_same_answer_for_unknown_address(portal: Portal) -> None:
+    client = portal.client()
+    token = csrf_of(client.get("/wachtwoord-vergeten").get_data(as_text=True))
+    known = client.post("/wachtwoord-vergeten", data={"email": USER_A, "csrf_token": token}, follow_redirects=True).get_data(as_text=True)
+    unknown = client.post("/wachtwoord-vergeten", data={"email": "niemand@nergens.example", "csrf_token": token}, follow_redirects=True).get_data(as_text=True)
+    assert "Als er een account bij dit e-mailadres hoort" in known
+    assert "Als er een account bij dit e-mailadres hoort" in unknown
+    assert reset_mails(portal, "niemand@nergens.example") == []
+
+
+def test_password_reset_once_per_interval(portal: Portal) -> None:
+    client = portal.client()
+    token = csrf_of(client.get("/wachtwoord-vergeten").get_data(as_text=True))
+    for _ in range(3):
+        client.post("/wachtwoord-vergeten", data={"email": USER_B, "csrf_token": token})
+    assert len(reset_mails(portal, USER_B)) == 1
+    assert len(events(portal, "password_reset_requested")) == 3

@@ -18,13 +18,14 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Flask, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 
 from dossiers.users import LoginFailed, LoginThrottled, User, UserError, authenticate, set_password_with_token, token_user
+from web.portal.password_reset import request_reset
 from web.security import SESSION_MAX_AGE, db
 
 logger = logging.getLogger(__name__)
 
 blueprint = Blueprint("auth", __name__)
 
-PUBLIC_ENDPOINTS = frozenset({"auth.login", "auth.set_password", "static"})
+PUBLIC_ENDPOINTS = frozenset({"auth.login", "auth.set_password", "auth.forgot_password", "static"})
 # The role each blueprint is for; endpoints of blueprints not listed need only a login.
 BLUEPRINT_ROLES = {"dashboard": "staff", "review": "staff", "dossiers": "staff", "tasks": "staff", "files": "staff", "portal": "client"}
 
@@ -170,3 +171,16 @@ def set_password(token: str) -> Any:
         flash("Uw wachtwoord is ingesteld. Log in met uw e-mailadres en het nieuwe wachtwoord.")
         return redirect(url_for("auth.login"))
     return render_template("web/set_password.html", invalid=False, email=user.email, error=None)
+
+
+@blueprint.route("/wachtwoord-vergeten", methods=["GET", "POST"])
+def forgot_password() -> Any:
+    """Mail a one-time reset link; the answer is the same whether the address has an account or not."""
+    if request.method == "POST":
+        context = current_app.extensions["incasso"]
+        database = db()
+        request_reset(context, database, request.form.get("email", "")[:320], ip=_client_ip(), now=context.clock.now())
+        database.commit()
+        flash("Als er een account bij dit e-mailadres hoort, ontvangt u binnen enkele minuten een link om een nieuw wachtwoord in te stellen.")
+        return redirect(url_for("auth.login"))
+    return render_template("web/portal/forgot_password.html")
