@@ -164,5 +164,5 @@ def rows_csv(rows: list[PortalRow]) -> str:
 
 
 def _amount(value: Decimal) -> str:
-    # Dutch decimal comma; amounts are never negative here, so no formula prefix is needed.
-    return f"{value:.2f}".replace(".", ",")
+    # Dutch decimal comma. A negative amount (an overpayment) gets the same formula quote.
+    return safe_cell(f"{value:.2f}".replace(".", ","))
