@@ -24,18 +24,25 @@ def password_link(context: DaemonContext, token: str) -> str:
     return f"{base}/wachtwoord/{token}"
 
 
-def queue_invitation(context: DaemonContext, session: Session, invitation: Invitation, *, now: datetime, actor: str) -> OutboxItem:
-    """Queue the link mail in the caller's transaction; one mail per token."""
+def queue_invitation(
+    context: DaemonContext, session: Session, invitation: Invitation, *, now: datetime, actor: str, purpose: str = "invite"
+) -> OutboxItem:
+    """Queue the link mail in the caller's transaction; one mail per token.
+
+    `purpose` is "invite" for a new account or "reset" for a forgotten password.
+    """
     user = invitation.user
     body = context.templates.get_template(TEMPLATE).render(
         agency=context.settings.agency,
         role=user.role,
+        purpose=purpose,
         link=password_link(context, invitation.token),
         expires=invitation.expires_at.astimezone(AMSTERDAM).strftime("%d-%m-%Y %H:%M"),
     )
     key = f"account:token:{invitation.token_id}"
     message_id = context.signer.make(key)
-    subject = f"Wachtwoord instellen voor {context.settings.agency.name or 'het medewerkersscherm'}"
+    place = "het cliëntenportaal" if user.role == "client" else "het medewerkersscherm"
+    subject = f"Wachtwoord instellen voor {place} van {context.settings.agency.name}"
     raw = build_mail(
         sender_name=context.settings.agency.name,
         sender_address=context.settings.agency.from_address,

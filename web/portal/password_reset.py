@@ -48,6 +48,6 @@ def request_reset(context: DaemonContext, session: Session, email: str, *, ip: s
         logger.info("password reset for user %s skipped: an unused link is less than %s old", user.id, RESET_INTERVAL)
         return False
     invitation = issue_token(session, user, now=now, purpose="reset" if user.password_hash else "invite")
-    queue_invitation(context, session, invitation, now=now, actor=address)
+    queue_invitation(context, session, invitation, now=now, actor=address, purpose="reset")
     logger.info("password reset link queued for user %s", user.id)
     return True
