@@ -37,6 +37,13 @@ EVENT_LABELS = {
     "debtor_profile_set": "Soort debiteur ingesteld",
     "followup_received": "Aanvulling ontvangen",
     "debtor_response": "Reactie van de debiteur",
+    "portal_document_uploaded": "Document toegevoegd via het portaal",
+    "portal_payment_reported": "Rechtstreekse betaling gemeld via het portaal",
+    "portal_claim_withdrawn": "Vordering ingetrokken via het portaal",
+    "portal_dossier_viewed": "Dossier bekeken in het portaal",
+    "portal_document_downloaded": "Document gedownload in het portaal",
+    "portal_letter_downloaded": "Brief gedownload in het portaal",
+    "portal_access_denied": "Portaal: toegang geweigerd",
 }
 
 

@@ -33,7 +33,7 @@ from web.portal.claims import MAX_INVOICES, DebtorInput, InvoiceInput, submit_cl
 from web.portal.listing import STATUS_LABELS, client_rows, portal_row, rows_csv
 from web.portal.tariffs import dossier_costs, load_tariffs
 from web.portal.timeline import build_timeline, letter_title
-from web.formatting import EVENT_LABELS
+from web import totp_pages
 from web.security import db
 from web.views.common import FormError, context, form_amount, form_date
 from web.views.files import _send
@@ -44,19 +44,6 @@ blueprint = Blueprint("portal", __name__, url_prefix="/portaal", static_folder="
 
 # A form with five invoice PDFs of MAX_UPLOAD_BYTES each, plus the text fields.
 MAX_REQUEST_BYTES = MAX_INVOICES * MAX_UPLOAD_BYTES + 512 * 1024
-# Dutch labels of the portal's events on the staff desk's dossier timeline.
-STAFF_EVENT_LABELS = {
-    "portal_document_uploaded": "Document toegevoegd via het portaal",
-    "portal_payment_reported": "Rechtstreekse betaling gemeld via het portaal",
-    "portal_claim_withdrawn": "Vordering ingetrokken via het portaal",
-    "portal_dossier_viewed": "Dossier bekeken in het portaal",
-    "portal_document_downloaded": "Document gedownload in het portaal",
-    "portal_letter_downloaded": "Brief gedownload in het portaal",
-    "portal_access_denied": "Portaal: toegang geweigerd",
-}
-# NOTE: added to the desk's label table at import; a label set in web.formatting wins.
-for _kind, _label in STAFF_EVENT_LABELS.items():
-    EVENT_LABELS.setdefault(_kind, _label)
 PHASE_FILTERS = {"0": "Nog niet gestart", "1": "Fase 1", "2": "Fase 2", "3": "Fase 3", "4": "Gerechtelijke fase"}
 
 
@@ -328,4 +315,9 @@ def _optional_date(text: str, label: str) -> date | None:
 
 @blueprint.route("/beveiliging")
 def security() -> Any:
-    return render_template("web/portal/security.html")
+    return totp_pages.show_page("web/portal/security.html", "portal.security_action")
+
+
+@blueprint.route("/beveiliging/<any(instellen, aanzetten, uitzetten):action>", methods=["POST"])
+def security_action(action: str) -> Any:
+    return totp_pages.handle_post(action, "portal.security")
