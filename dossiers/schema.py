@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from dossiers import corrections, ledger, models
 from dossiers import users
+from dossiers import totp
 
 metadata = models.Base.metadata
 
-__all__ = ["corrections", "ledger", "metadata", "models", "users"]
+__all__ = ["corrections", "ledger", "metadata", "models", "totp", "users"]

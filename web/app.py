@@ -17,7 +17,7 @@ from werkzeug.exceptions import HTTPException
 from daemon.context import DaemonContext
 from daemon.settings import PROJECT_ROOT, Settings, load_settings
 from daemon.templating import format_long_date, format_rate
-from web import auth, formatting, security
+from web import auth, formatting, security, totp_pages
 from web.keys import session_secret
 from web.portal import views as portal
 from web.views import dashboard, dossiers, files, review, tasks
@@ -65,7 +65,7 @@ def create_app(settings: Settings | None = None, context: DaemonContext | None =
     app.teardown_appcontext(_close_session)
     security.install(app)
     auth.install(app)
-    for blueprint in (auth.blueprint, dashboard.blueprint, review.blueprint, dossiers.blueprint, tasks.blueprint, files.blueprint, portal.blueprint):
+    for blueprint in (auth.blueprint, dashboard.blueprint, review.blueprint, dossiers.blueprint, tasks.blueprint, files.blueprint, totp_pages.blueprint, portal.blueprint):
         app.register_blueprint(blueprint)
     app.register_error_handler(HTTPException, _http_error)
     return app

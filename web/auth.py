@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 
+from dossiers.totp import is_enabled, verify_login_code
 from dossiers.users import LoginFailed, LoginThrottled, User, UserError, authenticate, set_password_with_token, token_user
 from web.portal.password_reset import request_reset
 from web.security import SESSION_MAX_AGE, db
@@ -25,9 +26,11 @@ logger = logging.getLogger(__name__)
 
 blueprint = Blueprint("auth", __name__)
 
-PUBLIC_ENDPOINTS = frozenset({"auth.login", "auth.set_password", "auth.forgot_password", "static"})
+PUBLIC_ENDPOINTS = frozenset({"auth.login", "auth.login_code", "auth.set_password", "auth.forgot_password", "static"})
 # The role each blueprint is for; endpoints of blueprints not listed need only a login.
-BLUEPRINT_ROLES = {"dashboard": "staff", "review": "staff", "dossiers": "staff", "tasks": "staff", "files": "staff", "portal": "client"}
+BLUEPRINT_ROLES = {"dashboard": "staff", "review": "staff", "dossiers": "staff", "tasks": "staff", "files": "staff", "account": "staff", "portal": "client"}
+# How long the password step stays valid while the user looks up the TOTP code.
+PENDING_LOGIN_SECONDS = 5 * 60
 
 
 @dataclass(frozen=True)
@@ -132,14 +135,67 @@ def login() -> Any:
             status = 429 if isinstance(failure, LoginThrottled) else 401
             return render_template("web/login.html", error=error, email=email), status
         database.commit()
+        next_target = _safe_next(request.args.get("next"), user.role)
         session.clear()
-        session.permanent = True
-        session["uid"] = user.id
-        session["epoch"] = user.session_epoch
-        session["started"] = session["seen"] = time.time()
-        logger.info("user %s logged in", user.id)
-        return redirect(_safe_next(request.args.get("next"), user.role))
+        if is_enabled(database, user.id):
+            # Half logged in: only the second step may follow, and only for a short while.
+            session["pending_uid"] = user.id
+            session["pending_epoch"] = user.session_epoch
+            session["pending_at"] = time.time()
+            session["pending_next"] = next_target
+            logger.info("user %s passed the password step, TOTP code required", user.id)
+            return redirect(url_for("auth.login_code"))
+        _start_session(user)
+        return redirect(next_target)
     return render_template("web/login.html", error=error, email=email)
+
+
+def _start_session(user: User) -> None:
+    session.clear()
+    session.permanent = True
+    session["uid"] = user.id
+    session["epoch"] = user.session_epoch
+    session["started"] = session["seen"] = time.time()
+    logger.info("user %s logged in", user.id)
+
+
+def _pending_user() -> User | None:
+    """Return the user who passed the password step and may now send a TOTP code, else None."""
+    user_id = session.get("pending_uid")
+    started = float(session.get("pending_at", 0))
+    if user_id is None or time.time() - started > PENDING_LOGIN_SECONDS:
+        return None
+    user = db().get(User, int(user_id))
+    if user is None or not user.active or user.session_epoch != session.get("pending_epoch"):
+        return None
+    return user
+
+
+@blueprint.route("/inloggen/code", methods=["GET", "POST"])
+def login_code() -> Any:
+    """Second login step for a user with TOTP enabled."""
+    user = _pending_user()
+    if user is None:
+        session.clear()
+        flash("Uw inlogpoging is verlopen. Log opnieuw in met uw e-mailadres en wachtwoord.", "error")
+        return redirect(url_for("auth.login"))
+    if request.method == "GET":
+        return render_template("web/login_code.html", error=None)
+
+    context = current_app.extensions["incasso"]
+    database = db()
+    try:
+        verify_login_code(
+            database, user, request.form.get("code", "")[:20], ip=_client_ip(), now=context.clock.now(), unix_time=time.time()
+        )
+    except (LoginFailed, LoginThrottled) as failure:
+        database.commit()  # keep the attempt, it counts towards the throttle
+        status = 429 if isinstance(failure, LoginThrottled) else 401
+        return render_template("web/login_code.html", error=str(failure)), status
+    database.commit()
+    next_target = str(session.get("pending_next") or _home(user.role))
+    _start_session(user)
+    return redirect(_safe_next(next_target, user.role))
 
 
 @blueprint.route("/uitloggen", methods=["POST"])
