@@ -43,12 +43,12 @@ logger = logging.getLogger(__name__)
 
 ISSUER = "Incassobureau"
 STEP_SECONDS = 30
-VALID_WINDOW = 1  # steps accepted either side of the current one
+VALID_WINDOW = 1  # number of steps accepted either side of the current one
 CODE_DIGITS = 6
 
 
 class UserTotp(Base):
-    """The TOTP secret of one user; `enabled_at` is None while enrolment is unconfirmed."""
+    """The TOTP secret of one user. `enabled_at` is None until the user confirms enrolment with a code."""
 
     __tablename__ = "user_totp"
 
@@ -61,7 +61,7 @@ class UserTotp(Base):
 
 
 class TotpError(UserError):
-    """A TOTP change that cannot be made; the message is Dutch, for the user."""
+    """A TOTP change that cannot be made. The message is Dutch, for the user."""
 
 
 def totp_row(session: Session, user_id: int) -> UserTotp | None:
