@@ -40,7 +40,7 @@ _DEBTOR_INTENT_REASONS = {
 
 @dataclass(frozen=True)
 class FollowUp:
-    """What the daemon should send after a client's follow-up (rendering is its job)."""
+    """The replies a client's follow-up calls for; the daemon renders and queues them."""
 
     acknowledge: bool = False
     already_in_progress: bool = False

@@ -1,4 +1,4 @@
-"""What staff do with a review item: correct a field, approve, reject, or attach it.
+"""Staff actions on a review item: correct a field, approve, reject, or attach it.
 
 Shared by the CLI and the web desk, so both apply the same rules. Every action runs in
 the caller's transaction and leaves an Event with the member of staff as actor. A
@@ -63,7 +63,7 @@ STAFF_CONFIDENCE = 1.0
 
 
 class ReviewActionError(ValueError):
-    """An action staff cannot take on this item; the message is Dutch and says why."""
+    """An action staff cannot take on this item; the message is Dutch and gives the reason."""
 
 
 @dataclass(frozen=True)
