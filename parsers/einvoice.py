@@ -5,8 +5,9 @@ EN 16931), UN/CEFACT Cross Industry Invoice D16B (NLCIUS CII, Factur-X, ZUGFeRD 
 XRechnung CII) and the older ZUGFeRD 1.0 CrossIndustryDocument. Values in an e-invoice
 are typed by its standard, so they get a high confidence; the checks a printed invoice
 gets (subtotal + VAT = total, due date after the invoice date, KvK and IBAN formats)
-still apply and lower it where they fail. Documents with a DOCTYPE are rejected to rule
-out entity-expansion attacks.
+still apply and lower it where they fail. Documents with a DOCTYPE are rejected by the
+parser itself (defusedxml with `forbid_dtd`), whatever their encoding, so entity
+expansion and external entities never run.
 """
 
 from __future__ import annotations
@@ -17,6 +18,9 @@ import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring as defused_fromstring
 
 from parsers.dutch import format_city, is_valid_iban, is_valid_kvk, is_valid_vat_id, normalise_iban, normalise_postcode, normalise_vat_id
 from parsers.model import Field, InvoiceFields, Party, Problem
@@ -58,8 +62,12 @@ class EInvoice:
 
 
 def einvoice_syntax(data: bytes) -> str | None:
-    """Return "UBL", "CII" or "ZUGFeRD 1" when the bytes look like an e-invoice, else None."""
-    head = data[:8192]
+    """Return "UBL", "CII" or "ZUGFeRD 1" when the bytes look like an e-invoice, else None.
+
+    UTF-16 and UTF-32 documents are recognised by their byte order mark or first bytes.
+    A document with a DOCTYPE is no e-invoice (and `read_einvoice` rejects it).
+    """
+    head = _ascii_head(data, 8192)
     if b"<!DOCTYPE" in head:
         return None
     if _UBL_INVOICE_NS in head or _UBL_CREDIT_NS in head:
@@ -73,8 +81,32 @@ def einvoice_syntax(data: bytes) -> str | None:
 
 def is_ubl_invoice(data: bytes) -> bool:
     """Tell whether the bytes look like a UBL Invoice document."""
-    head = data[:4096]
+    head = _ascii_head(data, 4096)
     return _UBL_INVOICE_NS in head and b"<!DOCTYPE" not in head
+
+
+# XML encodings that are not ASCII-compatible, by the first bytes of "<?xml" or a byte
+# order mark (XML 1.0, appendix F).
+_WIDE_ENCODINGS = (
+    (b"\x00\x00\xfe\xff", "utf-32-be"),
+    (b"\xff\xfe\x00\x00", "utf-32-le"),
+    (b"\x00\x00\x00<", "utf-32-be"),
+    (b"<\x00\x00\x00", "utf-32-le"),
+    (b"\xfe\xff", "utf-16-be"),
+    (b"\xff\xfe", "utf-16-le"),
+    (b"\x00<\x00?", "utf-16-be"),
+    (b"<\x00?\x00", "utf-16-le"),
+)
+
+
+def _ascii_head(data: bytes, characters: int) -> bytes:
+    """Return about the first `characters` characters of an XML document as ASCII bytes."""
+    for prefix, codec in _WIDE_ENCODINGS:
+        if data.startswith(prefix):
+            width = 4 if "32" in codec else 2
+            text = data[: characters * width].decode(codec, errors="replace")
+            return text.encode("ascii", errors="replace")
+    return data[:characters]
 
 
 def read_ubl_invoice(
@@ -88,10 +120,11 @@ def read_ubl_invoice(
 def read_einvoice(data: bytes, document_index: int | None, *, source: str, today: date | None = None) -> EInvoice:
     """Read number, dates, amounts and both parties from UBL or CII XML; never raises on bad XML."""
     empty = InvoiceFields(document_index=document_index)
-    if b"<!DOCTYPE" in data[:8192] or b"<!ENTITY" in data:
-        return EInvoice(empty, Party(), Party(), (_unreadable(source, "DOCTYPE niet toegestaan"),), "")
     try:
-        root = ElementTree.fromstring(data)
+        root = defused_fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    except DefusedXmlException as error:
+        logger.info("e-invoice XML rejected: %s", type(error).__name__)
+        return EInvoice(empty, Party(), Party(), (_unreadable(source, "DOCTYPE niet toegestaan"),), "")
     except ElementTree.ParseError as error:
         logger.info("e-invoice XML could not be parsed: %s", error)
         return EInvoice(empty, Party(), Party(), (_unreadable(source, "ongeldige XML"),), "")
@@ -154,10 +187,10 @@ def _read_ubl(root: ElementTree.Element, document_index: int | None, source: str
         number=reader.field(number, number_path),
         date=reader.field(_date(issued), issued_path),
         due_date=reader.field(_date(due_text), due_path),
-        subtotal=reader.field(_amount(subtotal), subtotal_path),
-        vat=reader.field(_amount(vat), vat_path),
-        total=reader.field(_amount(total), total_path),
-        outstanding=reader.field(_amount(payable), payable_path),
+        subtotal=_amount_field(reader, subtotal, subtotal_path),
+        vat=_amount_field(reader, vat, vat_path),
+        total=_amount_field(reader, total, total_path),
+        outstanding=_amount_field(reader, payable, payable_path),
         currency=reader.field(currency or None, "DocumentCurrencyCode"),
         document_index=document_index,
     )
@@ -261,10 +294,10 @@ def _read_cii(root: ElementTree.Element, document_index: int | None, source: str
         number=reader.field(number, number_path),
         date=reader.field(_cii_date(issued), issued_path),
         due_date=reader.field(_cii_date(due_text), due_path),
-        subtotal=reader.field(_amount(subtotal), subtotal_path),
-        vat=reader.field(_amount(vat), vat_path),
-        total=reader.field(_amount(total), total_path),
-        outstanding=reader.field(_amount(payable), payable_path),
+        subtotal=_amount_field(reader, subtotal, subtotal_path),
+        vat=_amount_field(reader, vat, vat_path),
+        total=_amount_field(reader, total, total_path),
+        outstanding=_amount_field(reader, payable, payable_path),
         currency=reader.field(currency or None, currency_path),
         document_index=document_index,
     )
@@ -414,11 +447,31 @@ def _cii_date(text: str) -> date | None:
     return _date(text)
 
 
+# xsd:decimal, the type of every UBL and CII amount: no exponent, no thousands separator.
+_XSD_DECIMAL = re.compile(r"[+-]?(?:\d{1,15}(?:\.\d*)?|\.\d+)")
+
+
 def _amount(text: str) -> Decimal | None:
+    """Return an xsd:decimal amount rounded to cents, or None for anything else ("1E+6", "NaN", "1.210,00")."""
+    if not _XSD_DECIMAL.fullmatch(text):
+        return None
     try:
-        return Decimal(text).quantize(Decimal("0.01")) if text else None
+        return Decimal(text).quantize(Decimal("0.01"))
     except InvalidOperation:
         return None
+
+
+def _amount_field(reader: _Reader, text: str, path: str) -> Field:
+    """Return an amount as a field, lowered when it had to be rounded to cents.
+
+    EN 16931 allows at most two decimals in document amounts, so "1210.004999" is a
+    malformed or crafted value, and the rounded 1210.00 is not trusted.
+    """
+    value = _amount(text)
+    found = reader.field(value, path)
+    if value is not None and Decimal(text) != value:
+        return _lowered(found, f"bedrag {text} heeft meer dan twee decimalen")
+    return found
 
 
 def _unreadable(source: str, reason: str) -> Problem:

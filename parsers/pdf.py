@@ -19,7 +19,9 @@ import math
 import threading
 import time
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from typing import Any
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
@@ -38,6 +40,23 @@ MAX_GARBAGE_SHARE = 0.2
 # Pages larger than this many square points are not rendered for OCR (an A4 page is
 # about 0.5 million); a hostile page size would otherwise allocate gigabytes.
 MAX_OCR_PAGE_AREA = 4_000_000
+# Pixels of all images on a page above which it is not rendered for OCR: PDFium decodes
+# each image whole, so an 875 KB file with one 30,000 x 30,000 image used 1.1 GB. A
+# 600 dpi A4 colour scan has about 35 million pixels.
+MAX_OCR_IMAGE_PIXELS = 60_000_000
+# Page objects and form nesting levels inspected when adding up image pixels.
+_MAX_OBJECTS_INSPECTED = 10_000
+_MAX_FORM_DEPTH = 8
+
+# Characters read per page. A dense A4 page of terms has about 10,000; a page with many
+# more is hostile or not a document a person reads, and every character costs Python
+# work in the word, line and field steps.
+MAX_PAGE_CHARS = 30_000
+# Characters read per document; pages after the one that reaches this are skipped.
+MAX_DOCUMENT_CHARS = 100_000
+# Page objects (text runs, paths, images) above which a page's text is not read at all:
+# PDFium needs about 1 s to build the text of a page with 100,000 text objects.
+MAX_PAGE_OBJECTS = 50_000
 
 # Embedded files read from one PDF, and the largest one kept; an e-invoice XML is
 # seldom above a few hundred KiB.
@@ -54,6 +73,7 @@ MESSAGES = {
     "pdf_text_layer_unreadable": "De tekst in de PDF is onleesbaar (lettertype zonder tekentabel); handmatig overnemen",
     "pdf_text_layer_unreadable_ocr": "De tekst in de PDF is onleesbaar (lettertype zonder tekentabel); de tekst is met OCR gelezen, controleer de waarden",
     "pdf_pages_skipped": "Alleen de eerste {read} van {total} pagina's van de PDF zijn gelezen",
+    "pdf_page_too_dense": "Pagina {page} van de PDF bevat te veel tekens of objecten om volledig te lezen; controleer de waarden",
 }
 
 
@@ -205,17 +225,33 @@ def _read_document(
     pages: list[PdfPage] = []
     empty_pages: list[int] = []
     garbage_pages: list[int] = []
+    chars_read = 0
     for index in range(min(page_count, max_pages)):
+        if chars_read >= MAX_DOCUMENT_CHARS:
+            message = MESSAGES["pdf_pages_skipped"].format(read=index, total=page_count)
+            problems.append(Problem("pdf_pages_skipped", message, source=source, blocking=False))
+            break
         try:
             page = document[index]
         except pdfium.PdfiumError:
             problems.append(Problem("pdf_unreadable", MESSAGES["pdf_unreadable"], source=f"{source}#page={index + 1}"))
             continue
         try:
-            words, visible, garbage = _page_words(page)
+            if pdfium_c.FPDFPage_CountObjects(page.raw) > MAX_PAGE_OBJECTS:
+                words, visible, garbage, cut = [], 0, 0, True
+            else:
+                words, visible, garbage, cut = _page_words(page, MAX_DOCUMENT_CHARS - chars_read)
             width, height = page.get_size()
         finally:
             page.close()
+        chars_read += visible
+        if cut:
+            message = MESSAGES["pdf_page_too_dense"].format(page=index + 1)
+            problems.append(Problem("pdf_page_too_dense", message, source=f"{source}#page={index + 1}"))
+            chars_read = max(chars_read, MAX_DOCUMENT_CHARS)  # a hostile page: read no further pages
+            if not words:
+                pages.append(PdfPage(number=index + 1, width=width, height=height, words=()))
+                continue
 
         if visible < MIN_TEXT_CHARS:
             empty_pages.append(index)
@@ -289,8 +325,11 @@ def _is_encrypted(data: bytes) -> bool:
     return b"/Encrypt" in tail or b"/Encrypt" in data[:4096]
 
 
-def _page_words(page: pdfium.PdfPage) -> tuple[list[Word], int, int]:
-    """Return the words of a page, the number of visible characters and how many are garbage.
+def _page_words(page: pdfium.PdfPage, budget: int = MAX_PAGE_CHARS) -> tuple[list[Word], int, int, bool]:
+    """Return the words of a page, the number of visible characters, how many are garbage, and whether the page was cut.
+
+    Only the first MAX_PAGE_CHARS characters are read, and no more than `budget`; the
+    page counts as cut when it has more.
 
     Characters drawn twice on nearly the same spot ("fake bold") are kept once, and
     sideways text is turned upright and placed below the page (see `_upright`).
@@ -299,7 +338,9 @@ def _page_words(page: pdfium.PdfPage) -> tuple[list[Word], int, int]:
     try:
         height = page.get_height()
         width = page.get_width()
-        chars = _without_overprint(_page_chars(textpage, height))
+        count = pdfium_c.FPDFText_CountChars(textpage.raw)
+        limit = min(MAX_PAGE_CHARS, max(budget, 0))
+        chars = _without_overprint(_page_chars(textpage, height, min(count, limit)))
     finally:
         textpage.close()
 
@@ -311,7 +352,7 @@ def _page_words(page: pdfium.PdfPage) -> tuple[list[Word], int, int]:
         turned = [char for char in chars if char.quarter_turns == turns]
         if any(char.text not in _SPACE_CHARS for char in turned):
             words.extend(_build_words([_upright(char, width, height) for char in turned]))
-    return words, len(visible), garbage
+    return words, len(visible), garbage, count > limit
 
 
 @dataclass(frozen=True)
@@ -385,9 +426,9 @@ def _without_overprint(chars: list[_Char]) -> list[_Char]:
     return kept
 
 
-def _page_chars(textpage: pdfium.PdfTextPage, page_height: float) -> list[_Char]:
+def _page_chars(textpage: pdfium.PdfTextPage, page_height: float, count: int) -> list[_Char]:
+    """Return the first `count` characters of the text page with their boxes."""
     handle = textpage.raw
-    count = pdfium_c.FPDFText_CountChars(handle)
     rect = pdfium_c.FS_RECTF()
     chars: list[_Char] = []
     turns = 0
@@ -566,6 +607,10 @@ def _render_png(document: pdfium.PdfDocument, index: int, scale: float) -> bytes
     try:
         page = document[index]
         try:
+            pixels = _image_pixels(page)
+            if pixels > MAX_OCR_IMAGE_PIXELS:
+                logger.warning("page %s not rendered for OCR: its images have %s pixels", index + 1, pixels)
+                return None
             bitmap = page.render(scale=scale, grayscale=True)
             image = bitmap.to_pil()
         finally:
@@ -576,3 +621,36 @@ def _render_png(document: pdfium.PdfDocument, index: int, scale: float) -> bytes
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
     return buffer.getvalue()
+
+
+def _image_pixels(page: pdfium.PdfPage) -> int:
+    """Add up the pixel sizes of the images on a page, also inside form XObjects.
+
+    A page with more objects or deeper forms than inspected counts as too large.
+    """
+    budget = [_MAX_OBJECTS_INSPECTED]
+    count = pdfium_c.FPDFPage_CountObjects(page.raw)
+    objects = (pdfium_c.FPDFPage_GetObject(page.raw, position) for position in range(max(count, 0)))
+    return _pixels_of(objects, 0, budget)
+
+
+def _pixels_of(objects: Iterator[Any], depth: int, budget: list[int]) -> int:
+    if depth > _MAX_FORM_DEPTH:
+        return MAX_OCR_IMAGE_PIXELS + 1
+    width, height = ctypes.c_uint(0), ctypes.c_uint(0)
+    total = 0
+    for handle in objects:
+        budget[0] -= 1
+        if budget[0] < 0:
+            return MAX_OCR_IMAGE_PIXELS + 1
+        kind = pdfium_c.FPDFPageObj_GetType(handle)
+        if kind == pdfium_c.FPDF_PAGEOBJ_IMAGE:
+            if pdfium_c.FPDFImageObj_GetImagePixelSize(handle, ctypes.byref(width), ctypes.byref(height)):
+                total += width.value * height.value
+        elif kind == pdfium_c.FPDF_PAGEOBJ_FORM:
+            count = pdfium_c.FPDFFormObj_CountObjects(handle)
+            children = (pdfium_c.FPDFFormObj_GetObject(handle, position) for position in range(max(count, 0)))
+            total += _pixels_of(children, depth + 1, budget)
+        if total > MAX_OCR_IMAGE_PIXELS:
+            break
+    return total
