@@ -60,7 +60,7 @@ def _client_id(session: Any, text: str | None) -> int | None:
 
 def _add(context: Any, args: argparse.Namespace) -> int:
     from dossiers.users import create_user, issue_token
-    from web.invitations import queue_invitation
+    from daemon.invitations import queue_invitation
 
     now = context.clock.now()
     with context.session() as session:
@@ -74,7 +74,7 @@ def _add(context: Any, args: argparse.Namespace) -> int:
 
 def _link(context: Any, args: argparse.Namespace) -> int:
     from dossiers.users import UserError, find_user, issue_token
-    from web.invitations import queue_invitation
+    from daemon.invitations import queue_invitation
 
     now = context.clock.now()
     with context.session() as session:

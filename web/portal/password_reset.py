@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from daemon.context import DaemonContext
 from dossiers.models import Event
 from dossiers.users import THROTTLE_WINDOW, PasswordToken, find_user, issue_token, normalise_email
-from web.invitations import queue_invitation
+from daemon.invitations import queue_invitation
 
 logger = logging.getLogger(__name__)
 
