@@ -18,7 +18,7 @@ _SMTP_REPLY = re.compile(r"\b([45]\d\d)[ -]+(?:#?([245]\.\d{1,3}\.\d{1,3}))?")
 # Anchored at the start of a run and bounded, so a long run of word characters without
 # an "@" is scanned once instead of once per start position (which was quadratic).
 _ADDRESS = re.compile(r"(?<![\w.+'-])[\w.+'-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63})+")
-_MESSAGE_ID = re.compile(r"^\s*Message-ID:\s*(<[^>\s]+>)", re.IGNORECASE | re.MULTILINE)
+_MESSAGE_ID = re.compile(r"^[ \t]*Message-ID:[ \t]*(<[^>\s]+>)", re.IGNORECASE | re.MULTILINE)
 _BOUNCE_SUBJECT = re.compile(
     r"undeliver|delivery (status notification|has failed|failure)|returned mail|mail delivery failed|"
     r"onbestelbaar|niet afgeleverd|kan niet worden bezorgd|failure notice",

@@ -43,6 +43,8 @@ _I = re.IGNORECASE
 _TERMS_NAME = re.compile(r"voorwaarden|terms|conditions|\bav\b|leveringsvoorwaarden", _I)
 _REMINDER_WORDS = re.compile(r"\b(herinnering|betalingsherinnering|aanmaning|sommatie|ingebrekestelling|reminder)\b", _I)
 _INVOICE_WORDS = re.compile(r"\b(factuur|invoice|nota|rekening)\w*", _I)
+# A credit note states what the seller owes the buyer; it is no claim.
+_CREDIT_NOTE = re.compile(r"\b(credit\s*-?\s*nota|credit\s*-?\s*factuur|credit\s*note|te\s+crediteren|creditering)\b", _I)
 _INVOICE_NAME = re.compile(r"factuur|invoice|nota|scan|rekening", _I)
 
 # Wall seconds of OCR for all attachments of one mail together. One scanned A4 page
@@ -54,6 +56,8 @@ DEFAULT_DOCUMENT_OCR_SECONDS = 60.0
 MAX_READ_DOCUMENTS = 20
 
 MESSAGES = {
+    "credit_note": "Dit lijkt een creditnota, geen factuur: het bedrag is een tegoed van de debiteur en geen vordering",
+    "debtor_is_sender": "De debiteur op de factuur is de afzender zelf ({name}); koper en verkoper zijn mogelijk verwisseld",
     "too_many_attachments": "De mail heeft meer dan {limit} bijlagen; alleen de eerste {limit} zijn gelezen, controleer de rest",
     "no_invoice_found": "Geen factuur gevonden in de bijlagen of de tekst van de mail",
     "debtor_kind_unsure": "Niet zeker of de debiteur een bedrijf of een consument is",
@@ -131,7 +135,7 @@ def extract_claim(
         problems.append(Problem("no_invoice_found", MESSAGES["no_invoice_found"]))
         client = apply_client_hints(_client(None, signature, mail), hints)
         all_problems = _client_problems(client, mail) + problems
-        return bounded_extraction(Extraction(client, Party(), (), tuple(documents), tuple(_unique(all_problems))))
+        return bounded_extraction(Extraction(client, Party(), (), tuple(documents), tuple(_unique(all_problems))), today)
 
     if body_invoice is not None:
         # Problems of unreadable PDFs stay; the "missing" problems of those PDFs are replaced by the body's.
@@ -145,7 +149,7 @@ def extract_claim(
     domains = tuple(domain for item in read for domain in item.domains)
     client, domain_problems = check_sender_domain(client, mail.from_address, domains)
     debtor = read[0].buyer
-    debtor_problems = _debtor_problems(debtor)
+    debtor_problems = _debtor_problems(debtor) + _debtor_is_sender(debtor, signature, hints)
     if len({item.buyer.name.value for item in read if item.buyer.name.present}) > 1:
         debtor_problems.append(Problem("several_debtors", MESSAGES["several_debtors"], field="debtor.name"))
 
@@ -159,7 +163,7 @@ def extract_claim(
         tuple(_unique(all_problems)),
         body_only=body_invoice is not None,
     )
-    return bounded_extraction(extraction)
+    return bounded_extraction(extraction, today)
 
 
 def extract_document(
@@ -251,6 +255,8 @@ def _handle_attachment(
     extra: list[Problem] = []
     if pdf.declares_einvoice:
         extra.append(Problem("einvoice_embedded_unreadable", MESSAGES["einvoice_embedded_unreadable"], source=source))
+    if kind == "invoice" and _CREDIT_NOTE.search("\n".join(pdf.text.splitlines()[:30])):
+        extra.append(Problem("credit_note", MESSAGES["credit_note"], field="invoice.outstanding", source=source))
     if kind != "invoice":
         if extra:
             return DocumentInfo(attachment.index, "invoice", "e-factuur-PDF zonder leesbare XML"), _ReadInvoice(
@@ -378,7 +384,7 @@ def classify_pdf(filename: str, pdf: PdfDocument) -> tuple[str, str]:
         re.search(r"algemene\s+(leverings)?voorwaarden|terms\s+and\s+conditions", head, _I) and len(re.findall(r"\bartikel\s+\d+", text, _I)) >= 2
     ):
         return "terms", "algemene voorwaarden"
-    if _REMINDER_WORDS.search(head) and not re.search(r"^\s*(factuur|invoice)\s*\.?\s*$", head, _I | re.MULTILINE):
+    if _REMINDER_WORDS.search(head) and not re.search(r"^[ \t]*(factuur|invoice)[ \t]*\.?[ \t]*$", head, _I | re.MULTILINE):
         return "reminder", "herinnering of aanmaning"
     if _INVOICE_WORDS.search(text) and re.search(r"\d", text):
         return "invoice", "factuur herkend aan de tekst"
@@ -420,6 +426,25 @@ def _client_problems(client: Party, mail: ParsedMail) -> list[Problem]:
     if not client.email.present:
         problems.append(Problem("client_email_missing", MESSAGES["client_email_missing"], field="client.email", source="header:From"))
     return problems
+
+
+def _debtor_is_sender(debtor: Party, signature: Party, hints: ClientHints | None) -> list[Problem]:
+    """Flag a debtor whose name is the sender's own company (from the mail signature or earlier corrections)."""
+    if not debtor.name.present:
+        return []
+    own_names = [signature.name.value, hints.name if hints is not None else None]
+    debtor_key = _company_key(str(debtor.name.value))
+    for name in own_names:
+        if name and debtor_key and _company_key(str(name)) == debtor_key:
+            message = MESSAGES["debtor_is_sender"].format(name=debtor.name.value)
+            return [Problem("debtor_is_sender", message, field="debtor.name", source=debtor.name.source)]
+    return []
+
+
+def _company_key(name: str) -> str:
+    """Return a company name without legal form, punctuation and case, for comparison."""
+    lowered = re.sub(r"\b(b\.?\s?v\.?|n\.?\s?v\.?|v\.?o\.?f\.?|c\.?v\.?|holding)(?=\W|$)", " ", name.lower())
+    return re.sub(r"[\W_]+", "", lowered)
 
 
 def _debtor_problems(debtor: Party) -> list[Problem]:

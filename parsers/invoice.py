@@ -77,7 +77,10 @@ def fields_from_lines(
         chosen = best(candidates.get(kind, []))
         if chosen is None:
             return Field()
-        return Field(chosen.value, round(chosen.confidence, 2), _where(source, chosen, page_of), chosen.note)
+        confidence, note = chosen.confidence, chosen.note
+        if kind in ("total", "outstanding") and any(_AMBIGUOUS_SEPARATOR.search(word.text) for word in chosen.words):
+            confidence, note = min(confidence, 0.6), "scheidingsteken onduidelijk: duizendtal of decimalen"
+        return Field(chosen.value, round(confidence, 2), _where(source, chosen, page_of), note)
 
     invoice = InvoiceFields(
         number=field("number"),
@@ -91,12 +94,32 @@ def fields_from_lines(
         document_index=document_index,
     )
     invoice = _pick_consistent_amounts(invoice, candidates, source, page_of)
+    invoice = _check_rival_totals(invoice, candidates)
     invoice = _check_dates(invoice, today)
     if invoice.total.present and not invoice.outstanding.present:
         invoice = replace(invoice, outstanding=replace(invoice.total, note="geen betaling vermeld; gelijk aan het totaal"))
     if invoice.total.present:
-        invoice = replace(invoice, currency=Field("EUR", invoice.total.confidence, invoice.total.source))
+        invoice = replace(invoice, currency=_currency(lines, invoice.total))
     return invoice, _problems(invoice, source)
+
+
+# One group of three digits after the only separator and no decimals: "1,210" or "1.210"
+# is 1210 to one reader and 1.21 to another.
+_AMBIGUOUS_SEPARATOR = re.compile(r"^[^\d]*\d{1,3}[.,]\d{3}(?![\d.,])[^\d]*$")
+# A currency other than the euro written beside a number.
+_OTHER_CURRENCY = re.compile(r"(?:\b(USD|GBP|CHF|JPY|CNY|SEK|NOK|DKK|PLN)\b|US\$|\$|£|¥)\s?-?\d|\d\s?(USD|GBP|CHF|JPY|CNY|SEK|NOK|DKK|PLN)\b")
+_SYMBOLS = {"$": "USD", "US$": "USD", "£": "GBP", "¥": "JPY"}
+
+
+def _currency(lines: list[Line], total: Field) -> Field:
+    """Return EUR, or the other currency printed beside an amount, untrusted, so that it goes to review."""
+    for line in lines:
+        found = _OTHER_CURRENCY.search(line.text)
+        if found:
+            marker = found.group(1) or found.group(2) or found.group(0).rstrip("-0123456789 ").strip()
+            code = _SYMBOLS.get(marker, marker)
+            return Field(code, min(total.confidence, 0.6), total.source, f"valuta {marker} op de factuur")
+    return Field("EUR", total.confidence, total.source)
 
 
 def _add_learned_positions(
@@ -224,6 +247,25 @@ def _pick_consistent_amounts(
             total=replace(invoice.total, confidence=min(invoice.total.confidence, 0.6), note="subtotaal + btw is niet gelijk aan het totaal"),
         )
     return invoice
+
+
+def _check_rival_totals(invoice: InvoiceFields, candidates: dict[str, list[Candidate]]) -> InvoiceFields:
+    """Lower the total when another labelled total of a different amount is printed as clearly.
+
+    "Totaal EUR 1.210,00" that adds up with subtotal and VAT, next to "Totaal te betalen
+    EUR 12.100,00", leaves the claim amount open: either may be the one the client means.
+    """
+    if not invoice.total.present or not invoice.total.trusted:
+        return invoice
+    rivals = {
+        item.value
+        for item in candidates.get("total", [])
+        if isinstance(item.value, Decimal) and item.confidence >= ACCEPT_CONFIDENCE and item.value != invoice.total.value
+    }
+    if not rivals:
+        return invoice
+    note = "ander totaal op de factuur: " + ", ".join(f"{value:.2f}" for value in sorted(rivals))
+    return replace(invoice, total=replace(invoice.total, confidence=min(invoice.total.confidence, 0.6), note=note))
 
 
 def _confirmed(candidate: Candidate, source: str, page_of: list[int] | None, note: str) -> Field:

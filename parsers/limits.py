@@ -13,6 +13,8 @@ import re
 import unicodedata
 from dataclasses import fields as dataclass_fields
 from dataclasses import replace
+from datetime import date
+from decimal import Decimal
 
 from parsers.model import Extraction, Field, InvoiceFields, Party, Problem
 
@@ -33,6 +35,15 @@ PARTY_LIMITS = {
     "country": 2,
 }
 INVOICE_NUMBER_LIMIT = 64
+
+# Amounts from this value up are kept but not trusted: a typo, a misread separator or a
+# planted number costs more here than a look by staff.
+UNUSUAL_AMOUNT = Decimal("1000000")
+# Invoice dates more than this many years back are not trusted: such a date is far more
+# often misread ("01-09-1900") than a real claim. NOTE: claims from a sale become
+# time-barred after five years (art. 3:307 BW) unless interrupted; that is not checked here.
+OLD_INVOICE_YEARS = 20
+UNTRUSTED_CONFIDENCE = 0.6
 
 _COUNTRY = re.compile(r"[A-Z]{2}")
 _CURRENCY = re.compile(r"[A-Z]{3}")
@@ -55,12 +66,19 @@ _LABELS = {
 }
 
 
-def bounded_extraction(extraction: Extraction) -> Extraction:
-    """Drop implausible text values from the client, the debtor and the invoices, with a problem for each."""
+def bounded_extraction(extraction: Extraction, today: date | None = None) -> Extraction:
+    """Drop implausible text values from the client, the debtor and the invoices, with a problem for each.
+
+    Amounts of UNUSUAL_AMOUNT and more, and invoice dates more than OLD_INVOICE_YEARS
+    before `today`, are kept with a lowered confidence and a note.
+    """
     problems: list[Problem] = []
     client = _bounded_party(extraction.client, "client", problems)
     debtor = _bounded_party(extraction.debtor, "debtor", problems)
-    invoices = tuple(_bounded_invoice(invoice, f"invoices[{index}]", problems) for index, invoice in enumerate(extraction.invoices))
+    invoices = tuple(
+        _unusual_values_lowered(_bounded_invoice(invoice, f"invoices[{index}]", problems), today)
+        for index, invoice in enumerate(extraction.invoices)
+    )
     if not problems and client is extraction.client and debtor is extraction.debtor and invoices == extraction.invoices:
         return extraction
     return replace(extraction, client=client, debtor=debtor, invoices=invoices, problems=extraction.problems + tuple(problems))
@@ -100,6 +118,20 @@ def _bounded_invoice(invoice: InvoiceFields, prefix: str, problems: list[Problem
     if currency.present and not (isinstance(currency.value, str) and _CURRENCY.fullmatch(currency.value)):
         problems.append(_problem(f"{prefix}.currency", "currency", "geen valutacode van drie letters", currency.source))
         changes["currency"] = Field()
+    return replace(invoice, **changes) if changes else invoice
+
+
+def _unusual_values_lowered(invoice: InvoiceFields, today: date | None) -> InvoiceFields:
+    changes: dict[str, Field] = {}
+    for name in ("total", "outstanding"):
+        value: Field = getattr(invoice, name)
+        if isinstance(value.value, Decimal) and abs(value.value) >= UNUSUAL_AMOUNT and value.trusted:
+            changes[name] = replace(value, confidence=UNTRUSTED_CONFIDENCE, note="ongebruikelijk hoog bedrag")
+    invoice_date = invoice.date
+    if today is not None and isinstance(invoice_date.value, date) and invoice_date.trusted:
+        if invoice_date.value < today.replace(year=today.year - OLD_INVOICE_YEARS, day=min(today.day, 28)):
+            note = f"factuurdatum ligt meer dan {OLD_INVOICE_YEARS} jaar terug; mogelijk verkeerd gelezen"
+            changes["date"] = replace(invoice_date, confidence=UNTRUSTED_CONFIDENCE, note=note)
     return replace(invoice, **changes) if changes else invoice
 
 

@@ -58,6 +58,15 @@ MAX_DOCUMENT_CHARS = 100_000
 # PDFium needs about 1 s to build the text of a page with 100,000 text objects.
 MAX_PAGE_OBJECTS = 50_000
 
+# Confidence of a word drawn so that a reader of the printed page cannot see it: in
+# invisible render mode, in white or fully transparent fill, or smaller than
+# MIN_VISIBLE_FONT_SIZE points. Such text may be a scanner's OCR layer, white text on a
+# dark band, or a planted value, so it is never acted on unreviewed.
+HIDDEN_TEXT_CONFIDENCE = 0.5
+MIN_VISIBLE_FONT_SIZE = 2.0
+# Render modes 3 (invisible) and 7 (clip only) paint nothing (PDF 32000-1:2008, 9.3.6).
+_INVISIBLE_RENDER_MODES = (3, 7)
+
 # Embedded files read from one PDF, and the largest one kept; an e-invoice XML is
 # seldom above a few hundred KiB.
 MAX_EMBEDDED_FILES = 20
@@ -73,6 +82,10 @@ MESSAGES = {
     "pdf_text_layer_unreadable": "De tekst in de PDF is onleesbaar (lettertype zonder tekentabel); handmatig overnemen",
     "pdf_text_layer_unreadable_ocr": "De tekst in de PDF is onleesbaar (lettertype zonder tekentabel); de tekst is met OCR gelezen, controleer de waarden",
     "pdf_pages_skipped": "Alleen de eerste {read} van {total} pagina's van de PDF zijn gelezen",
+    "pdf_hidden_text": (
+        "De PDF bevat cijfers in onzichtbare of nauwelijks zichtbare tekst (wit, verborgen of minuscuul); "
+        "controleer de bedragen en data met wat er zichtbaar op de factuur staat"
+    ),
     "pdf_page_too_dense": "Pagina {page} van de PDF bevat te veel tekens of objecten om volledig te lezen; controleer de waarden",
 }
 
@@ -238,12 +251,15 @@ def _read_document(
             continue
         try:
             if pdfium_c.FPDFPage_CountObjects(page.raw) > MAX_PAGE_OBJECTS:
-                words, visible, garbage, cut = [], 0, 0, True
+                text = _PageText([], 0, 0, cut=True)
             else:
-                words, visible, garbage, cut = _page_words(page, MAX_DOCUMENT_CHARS - chars_read)
+                text = _page_words(page, MAX_DOCUMENT_CHARS - chars_read)
             width, height = page.get_size()
         finally:
             page.close()
+        words, visible, garbage, cut = text.words, text.visible, text.garbage, text.cut
+        if text.hidden_digits:
+            problems.append(Problem("pdf_hidden_text", MESSAGES["pdf_hidden_text"], source=f"{source}#page={index + 1}"))
         chars_read += visible
         if cut:
             message = MESSAGES["pdf_page_too_dense"].format(page=index + 1)
@@ -325,11 +341,23 @@ def _is_encrypted(data: bytes) -> bool:
     return b"/Encrypt" in tail or b"/Encrypt" in data[:4096]
 
 
-def _page_words(page: pdfium.PdfPage, budget: int = MAX_PAGE_CHARS) -> tuple[list[Word], int, int, bool]:
-    """Return the words of a page, the number of visible characters, how many are garbage, and whether the page was cut.
+@dataclass(frozen=True)
+class _PageText:
+    """The words of one page and what reading them found."""
+
+    words: list[Word]
+    visible: int  # characters other than spaces
+    garbage: int  # characters without a usable Unicode value
+    cut: bool = False  # the page had more characters than were read
+    hidden_digits: bool = False  # some digit is drawn where a reader cannot see it
+
+
+def _page_words(page: pdfium.PdfPage, budget: int = MAX_PAGE_CHARS) -> _PageText:
+    """Read the words of a page and count its visible and garbage characters.
 
     Only the first MAX_PAGE_CHARS characters are read, and no more than `budget`; the
-    page counts as cut when it has more.
+    page counts as cut when it has more. Characters wholly outside the page's visible
+    box are dropped, and hidden ones (see HIDDEN_TEXT_CONFIDENCE) get a low confidence.
 
     Characters drawn twice on nearly the same spot ("fake bold") are kept once, and
     sideways text is turned upright and placed below the page (see `_upright`).
@@ -340,7 +368,8 @@ def _page_words(page: pdfium.PdfPage, budget: int = MAX_PAGE_CHARS) -> tuple[lis
         width = page.get_width()
         count = pdfium_c.FPDFText_CountChars(textpage.raw)
         limit = min(MAX_PAGE_CHARS, max(budget, 0))
-        chars = _without_overprint(_page_chars(textpage, height, min(count, limit)))
+        chars = _without_overprint(_page_chars(textpage, height, min(count, limit), page.get_bbox()))
+        chars = _with_visibility_checked(page, chars)
     finally:
         textpage.close()
 
@@ -352,7 +381,8 @@ def _page_words(page: pdfium.PdfPage, budget: int = MAX_PAGE_CHARS) -> tuple[lis
         turned = [char for char in chars if char.quarter_turns == turns]
         if any(char.text not in _SPACE_CHARS for char in turned):
             words.extend(_build_words([_upright(char, width, height) for char in turned]))
-    return words, len(visible), garbage, count > limit
+    hidden_digits = any(char.hidden and char.text.isdigit() for char in visible)
+    return _PageText(words, len(visible), garbage, count > limit, hidden_digits)
 
 
 @dataclass(frozen=True)
@@ -367,6 +397,8 @@ class _Char:
     # Rotation of the text in quarter turns counter-clockwise: 0 upright, 1 reading
     # bottom to top, 2 upside down, 3 reading top to bottom.
     quarter_turns: int = 0
+    hidden: bool = False  # drawn so that a reader of the page cannot see it
+    white: bool = False  # filled in white: visible only on a dark background
 
 
 # Sideways text is laid out below the page, this far under its bottom edge, so that
@@ -426,10 +458,17 @@ def _without_overprint(chars: list[_Char]) -> list[_Char]:
     return kept
 
 
-def _page_chars(textpage: pdfium.PdfTextPage, page_height: float, count: int) -> list[_Char]:
-    """Return the first `count` characters of the text page with their boxes."""
+def _page_chars(
+    textpage: pdfium.PdfTextPage, page_height: float, count: int, box: tuple[float, float, float, float]
+) -> list[_Char]:
+    """Return the first `count` characters of the text page with their boxes.
+
+    `box` is the page's visible area (left, bottom, right, top) in PDF points; a character
+    wholly outside it is not returned.
+    """
     handle = textpage.raw
     rect = pdfium_c.FS_RECTF()
+    left, bottom, right, top = box
     chars: list[_Char] = []
     turns = 0
     for index in range(max(count, 0)):
@@ -440,8 +479,11 @@ def _page_chars(textpage: pdfium.PdfTextPage, page_height: float, count: int) ->
         text = chr(code) if 0 < code < 0x110000 else "\ufffd"
         if not pdfium_c.FPDFText_GetLooseCharBox(handle, index, ctypes.byref(rect)):
             continue
+        if rect.right < left or rect.left > right or rect.top < bottom or rect.bottom > top:
+            continue  # off the page: no reader sees it
         garbage = _is_garbage(text) or bool(pdfium_c.FPDFText_HasUnicodeMapError(handle, index))
         turns = _quarter_turns(pdfium_c.FPDFText_GetCharAngle(handle, index))
+        size = pdfium_c.FPDFText_GetFontSize(handle, index)
         chars.append(
             _Char(
                 text=text,
@@ -449,12 +491,66 @@ def _page_chars(textpage: pdfium.PdfTextPage, page_height: float, count: int) ->
                 top=page_height - rect.top,
                 x1=rect.right,
                 bottom=page_height - rect.bottom,
-                size=pdfium_c.FPDFText_GetFontSize(handle, index),
+                size=size,
                 garbage=garbage,
                 quarter_turns=turns,
+                hidden=size < MIN_VISIBLE_FONT_SIZE or _is_hidden(handle, index),
+                white=_is_white(handle, index),
             )
         )
     return chars
+
+
+def _is_hidden(handle: Any, index: int) -> bool:
+    """Tell whether a character is painted invisibly: render mode 3 or 7, or a fully transparent fill."""
+    text_object = pdfium_c.FPDFText_GetTextObject(handle, index)
+    if text_object and pdfium_c.FPDFTextObj_GetTextRenderMode(text_object) in _INVISIBLE_RENDER_MODES:
+        return True
+    red, green, blue, alpha = ctypes.c_uint(), ctypes.c_uint(), ctypes.c_uint(), ctypes.c_uint()
+    if not pdfium_c.FPDFText_GetFillColor(handle, index, ctypes.byref(red), ctypes.byref(green), ctypes.byref(blue), ctypes.byref(alpha)):
+        return False
+    return alpha.value == 0
+
+
+def _is_white(handle: Any, index: int) -> bool:
+    red, green, blue, alpha = ctypes.c_uint(), ctypes.c_uint(), ctypes.c_uint(), ctypes.c_uint()
+    if not pdfium_c.FPDFText_GetFillColor(handle, index, ctypes.byref(red), ctypes.byref(green), ctypes.byref(blue), ctypes.byref(alpha)):
+        return False
+    return min(red.value, green.value, blue.value) >= 245
+
+
+def _with_visibility_checked(page: pdfium.PdfPage, chars: list[_Char]) -> list[_Char]:
+    """Mark digits and white characters as hidden where the rendered page shows nothing at their place.
+
+    White text on a dark band is real content, white text on the white page is not, and
+    a digit may be clipped away or covered by a filled rectangle. The page is rendered
+    once at 72 dpi, and a character whose box is one flat shade counts as hidden. Pages
+    with images too large to render keep their white characters hidden and their digits
+    unchecked.
+    """
+    white = [
+        index
+        for index, char in enumerate(chars)
+        if (char.white or char.text.isdigit()) and not char.hidden and char.text not in _SPACE_CHARS and char.quarter_turns == 0
+    ]
+    if not white:
+        return chars
+    image = None
+    if _image_pixels(page) <= MAX_OCR_IMAGE_PIXELS:
+        try:
+            image = page.render(scale=1, grayscale=True).to_pil()
+        except (pdfium.PdfiumError, OSError, ValueError, MemoryError) as error:
+            logger.info("page not rendered to check white text: %s", error)
+    checked = list(chars)
+    for index in white:
+        char = chars[index]
+        visible = not char.white
+        if image is not None:
+            box = (int(char.x0), int(char.top), max(int(char.x1 + 0.999), int(char.x0) + 1), max(int(char.bottom + 0.999), int(char.top) + 1))
+            darkest, lightest = image.crop(box).getextrema()
+            visible = lightest - darkest >= 32
+        checked[index] = replace(char, hidden=not visible)
+    return checked
 
 
 def _quarter_turns(angle: float) -> int:
@@ -491,6 +587,7 @@ def _build_words(chars: list[_Char]) -> list[Word]:
                     top=min(char.top for char in current),
                     x1=max(char.x1 for char in current),
                     bottom=max(char.bottom for char in current),
+                    confidence=HIDDEN_TEXT_CONFIDENCE if any(char.hidden for char in current) else 1.0,
                 )
             )
             current.clear()

@@ -12,8 +12,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+# Horizontal space only around the line: with MULTILINE, "^\s*" would run on over every
+# following empty line from each line start, which is quadratic in the number of lines.
 _QUOTE_START = re.compile(
-    r"^\s*(op .{3,120}(schreef|wrote)[^\n]*:?\s*$"
+    r"^[ \t]*(op .{3,120}(schreef|wrote)[^\n]*:?[ \t]*$"
     r"|-{2,}\s*(oorspronkelijk bericht|original message|doorgestuurd bericht|forwarded message)\s*-{2,}"
     r"|(van|from):\s.+$)",
     re.IGNORECASE | re.MULTILINE,
@@ -82,8 +84,13 @@ def new_text(body: str) -> str:
     return text[: match.start()] if match else text
 
 
+# Characters of the new text searched for intents; what a person writes above a quote is short.
+MAX_REPLY_CHARS = 20_000
+
+
 def classify_reply(body: str, subject: str = "") -> ReplyIntents:
-    text = f"{subject}\n{new_text(body)}"
+    """Find the intents in the subject and the new text of a reply (its first MAX_REPLY_CHARS characters)."""
+    text = f"{subject[:1000]}\n{new_text(body)[:MAX_REPLY_CHARS]}"
     intents: list[str] = []
     evidence: dict[str, str] = {}
     for intent, pattern in _INTENT_PATTERNS:
