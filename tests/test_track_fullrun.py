@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import json
 import subprocess
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
-
 from daemon_helpers import run_cli
 from test_track_support import SeedClaim, pdf_lines, seed_dossier
+
+from daemon.clock import AMSTERDAM
 
 START = date(2026, 12, 1)  # Tuesday
 END = date(2027, 1, 8)
@@ -174,7 +175,8 @@ def check_business(run: Run, number: str) -> None:
     assert detail["track"]["state"] == "court"
     waiting = [event for event in detail["events"] if event["kind"] == "waiting_for_consent"]
     assert len(waiting) == 1
-    assert waiting[0]["at"].startswith("2026-12-22")
+    # Event moments are stored in UTC; the day that counts is the one in Amsterdam.
+    assert datetime.fromisoformat(waiting[0]["at"]).astimezone(AMSTERDAM).date() == date(2026, 12, 22)
 
 
 def check_consumer(run: Run, number: str) -> None:
