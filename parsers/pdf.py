@@ -16,9 +16,11 @@ import ctypes
 import io
 import logging
 import math
+import re
 import threading
 import time
 import unicodedata
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any
@@ -67,6 +69,12 @@ MIN_VISIBLE_FONT_SIZE = 2.0
 # Render modes 3 (invisible) and 7 (clip only) paint nothing (PDF 32000-1:2008, 9.3.6).
 _INVISIBLE_RENDER_MODES = (3, 7)
 
+# Bytes that the compressed (FlateDecode) streams of a PDF other than images may unpack
+# to. PDFium inflates a page's content stream whole, and a 1 MB file whose stream
+# unpacked to 1 GB used 2 GB of memory. Images are left out: they are decoded only for
+# OCR, which MAX_OCR_IMAGE_PIXELS bounds.
+MAX_INFLATED_BYTES = 100 * 1024 * 1024
+
 # Embedded files read from one PDF, and the largest one kept; an e-invoice XML is
 # seldom above a few hundred KiB.
 MAX_EMBEDDED_FILES = 20
@@ -81,6 +89,7 @@ MESSAGES = {
     "pdf_no_text_layer_ocr": "De PDF heeft geen tekstlaag (scan); de tekst is met OCR gelezen, controleer de waarden",
     "pdf_text_layer_unreadable": "De tekst in de PDF is onleesbaar (lettertype zonder tekentabel); handmatig overnemen",
     "pdf_text_layer_unreadable_ocr": "De tekst in de PDF is onleesbaar (lettertype zonder tekentabel); de tekst is met OCR gelezen, controleer de waarden",
+    "pdf_bomb": "De PDF pakt uit tot een onredelijke omvang (mogelijk een zip-bom) en is niet gelezen; bekijk het bestand handmatig",
     "pdf_pages_skipped": "Alleen de eerste {read} van {total} pagina's van de PDF zijn gelezen",
     "pdf_hidden_text": (
         "De PDF bevat cijfers in onzichtbare of nauwelijks zichtbare tekst (wit, verborgen of minuscuul); "
@@ -200,6 +209,9 @@ def read_pdf(
     """
     if b"%PDF-" not in data[:1024]:
         return _failed("pdf_unreadable", source)
+    if _inflates_beyond(data, MAX_INFLATED_BYTES):
+        logger.warning("PDF not read: its streams unpack to more than %s bytes", MAX_INFLATED_BYTES)
+        return _failed("pdf_bomb", source)
 
     # PDFium is not thread-safe, and the daemon and the web app may read PDFs from
     # several threads of one process; one reader at a time.
@@ -297,6 +309,38 @@ def _read_document(
         embedded_files=_embedded_files(document),
         declares_einvoice=_declares_einvoice(data),
     )
+
+
+_STREAM_START = re.compile(rb"(?<!end)stream\r?\n")
+
+
+def _inflates_beyond(data: bytes, limit: int) -> bool:
+    """Tell whether the FlateDecode streams that are not images unpack to more than `limit` bytes.
+
+    Each stream is inflated in 1 MiB steps and the output is only counted, so the check
+    itself stays small. NOTE: streams of an encrypted PDF do not inflate here and are not counted.
+    """
+    total = 0
+    for match in _STREAM_START.finditer(data):
+        head = data[max(0, match.start() - 1024) : match.start()]
+        dictionary = head[head.rfind(b"<<") :]
+        if b"/FlateDecode" not in dictionary or b"/Image" in dictionary:
+            continue
+        end = data.find(b"endstream", match.end())
+        inflater = zlib.decompressobj()
+        pending = data[match.end() : end if end >= 0 else len(data)]
+        try:
+            while pending and not inflater.eof:
+                produced = len(inflater.decompress(pending, 1 << 20))
+                total += produced
+                if total > limit:
+                    return True
+                if not produced and len(inflater.unconsumed_tail) == len(pending):
+                    break  # no progress: zlib needs input that is not there
+                pending = inflater.unconsumed_tail
+        except zlib.error:
+            continue
+    return False
 
 
 def _embedded_files(document: pdfium.PdfDocument) -> tuple[tuple[str, bytes], ...]:

@@ -306,3 +306,34 @@ def test_bidi_override_removed_from_name() -> None:
     extraction = extract_document(_ubl(buyer="Jansen\u202e B.V."), "factuur.xml", today=TODAY)
 
     assert extraction.debtor.name.value == "Jansen B.V."
+
+
+def test_flate_bomb_not_opened() -> None:
+    # 1 GiB of spaces as one page's content stream: about 1 MB compressed.
+    compressor = zlib.compressobj(9)
+    chunk = b" " * (16 * 1024 * 1024)
+    bomb = b"".join(compressor.compress(chunk) for _ in range(64)) + compressor.flush()
+    data = _pdf(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
+            b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(bomb) + bomb + b"\nendstream",
+        ]
+    )
+
+    seconds = _cpu_seconds(lambda: read_pdf(data, ocr=False))
+    document = read_pdf(data, ocr=False)
+
+    assert seconds < 2.0
+    assert document.problem_codes == ("pdf_bomb",)
+    assert document.pages == ()
+
+
+def test_compressed_invoice_still_read() -> None:
+    data = _page_pdf(b"BT /F1 12 Tf 56 780 Td (Factuurnummer: F2026-0142 Totaal EUR 1.210,00) Tj ET")
+
+    document = read_pdf(data, ocr=False)
+
+    assert "pdf_bomb" not in document.problem_codes
+    assert "F2026-0142" in document.text
