@@ -55,9 +55,10 @@ def store_raw(session: Session, message: RawMessage, now: datetime) -> int | Non
             "uid": message.uid,
             "raw_sha256": digest,
             "size": len(message.raw),
-            "message_id": message.message_id[:998],
-            "from_address": message.from_address[:320],
-            "subject": message.subject,
+            # PostgreSQL text columns cannot hold NUL; a hostile header must not stop fetching.
+            "message_id": message.message_id.replace("\x00", "")[:998],
+            "from_address": message.from_address.replace("\x00", "")[:320],
+            "subject": message.subject.replace("\x00", ""),
             "fetched_at": now,
             "status": "stored",
             "attempts": 0,
