@@ -7,7 +7,7 @@ Tried in this order:
 3. content already on a dossier of the sending client: identical raw bytes, an
    identical attachment (a forward), or an invoice number of that client's claims.
 A match by number counts only when the sender is the dossier's client (a known address
-or domain) or its debtor; otherwise it is only a suggestion for staff triage.
+or domain) or its debtor. Otherwise it is only a suggestion for staff triage.
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from dossiers.models import Claim, Client, ClientSender, Document, Dossier, Inbo
 from dossiers.numbers import find_numbers
 from parsers.model import Extraction, ParsedMail
 
-# Domains of public mail providers: a client's address there says nothing about who
-# else under the same domain belongs to the client.
+# Domains of public mail providers: a client's address there does not show who else
+# under the same domain belongs to the client.
 PUBLIC_MAIL_DOMAINS = frozenset(
     {
         "gmail.com", "googlemail.com", "hotmail.com", "hotmail.nl", "outlook.com", "outlook.nl", "live.nl",
@@ -40,7 +40,7 @@ class DossierMatch:
     """A dossier found for a message.
 
     `method` is `message_id`, `number` or `content`; `side` is `client`, `debtor` or
-    `unknown` (who the sender is for this dossier). `trusted` says whether the message
+    `unknown` (who the sender is for this dossier). `trusted` is whether the message
     may act on the dossier without staff.
     """
 
@@ -109,7 +109,7 @@ def _by_message_id(
             continue
         side = sender_side(session, dossier, mail.from_address)
         if side == "unknown":
-            # The reply quotes a mail we sent; who answers is whoever we wrote to.
+            # The reply quotes a mail we sent, so the sender is on the side we wrote to.
             side = "debtor" if item.purpose == "letter" else "client"
         return DossierMatch(dossier, "message_id", side, trusted=True)
     return None

@@ -147,7 +147,7 @@ def correct_field(
 ) -> None:
     """Set one field of the item's extraction to what staff typed, and remember it per client.
 
-    `source` and `label` say where the right value is printed in the document and the
+    `source` and `label` give where the right value is printed in the document and the
     label in front of it, when the caller found it; the extractor learns from them.
     """
     item = _open_item(session, item_id)
@@ -189,7 +189,7 @@ def approve(session: Session, item_id: int, *, actor: str, now: datetime, today:
 
     An intake or triage item with claim data opens its dossier (or completes the one
     already opened in review) from the checked fields; a follow-up or task item is
-    marked handled and its dossier resumes when nothing else holds it. Raises
+    marked handled and its dossier resumes when no other open item pauses it. Raises
     ReviewActionError when required claim data is still missing.
     """
     item = _open_item(session, item_id)
@@ -310,7 +310,7 @@ def extraction_from_json(data: dict[str, Any]) -> Extraction:
 
 
 def _confirmed(extraction: Extraction) -> Extraction:
-    """Every value staff saw and approved counts as certain."""
+    """Return the extraction with every present value raised to staff confidence."""
 
     def sure(value: Field[Any]) -> Field[Any]:
         return Field(value.value, STAFF_CONFIDENCE, value.source, value.note) if value.present else value

@@ -2,7 +2,7 @@
 lands in the right place, and no exchange with a robot loops.
 
 Each test opens one dossier from a generated client mail, then scripts the next
-message (a client's follow-up, a debtor's answer, an auto-reply, a bounce, an impostor)
+message (a client's follow-up, a debtor's reply, an auto-reply, a bounce, an impostor)
 and runs the daemon's workers in this process until they are idle.
 """
 
@@ -216,7 +216,7 @@ def test_debtor_reply_to_letter_becomes_task(desk: Desk, body: str, intent: str,
     assert [item.reasons[0]["code"] for item in tasks] == [code]
     assert desk.open_holds() == holds
     assert desk.dossier().status == "active"
-    assert desk.sink.messages[sent_before:] == []  # staff answer debtors, not the robot
+    assert desk.sink.messages[sent_before:] == []  # staff reply to debtors, not the daemon
 
 
 def test_number_from_stranger_goes_to_triage(desk: Desk) -> None:
@@ -290,7 +290,8 @@ def test_permanent_bounce_of_letter_switches_to_post(desk: Desk) -> None:
         channels = sorted(session.execute(select(Letter.channel)).scalars())
         posted = session.execute(select(OutboxItem).where(OutboxItem.kind == "post")).scalars().all()
     assert channels == ["email", "post"]
-    assert len(posted) == 1 and posted[0].status == "sent"
+    assert len(posted) == 1
+    assert posted[0].status == "sent"
     assert "letter_rerouted_to_post" in desk.events()
     assert len(desk.dossier().claims) == 1  # a returned letter is never read as a new invoice
 
@@ -332,7 +333,9 @@ def test_unknown_sender_waits_until_registered(desk: Desk) -> None:
 
     with desk.context.session() as session:
         row = session.get(InboundMessage, inbound.id)
-        assert row is not None and row.outcome == stranger_claim.expect and row.dossier_id is not None
+        assert row is not None
+        assert row.outcome == stranger_claim.expect
+        assert row.dossier_id is not None
     assert any(message.in_reply_to == stranger_claim.message_id for message in desk.sink.messages[sent_before:])
 
 
@@ -369,7 +372,7 @@ def test_resent_claim_joins_dossier_with_one_notice(desk: Desk) -> None:
 
 
 def test_two_daemons_stop_after_one_message_each(desk: Desk) -> None:
-    """Our reply reaches another agency's daemon, and a naive robot answers ours."""
+    """Our reply reaches another agency's daemon, and a naive robot replies to ours."""
     ours = next(message for message in desk.sink.messages if message.message_id == desk.reply_id)
 
     # Another instance of this daemon receiving our reply: it is automatic, so ignored.
